@@ -1,0 +1,123 @@
+"""Exports the graph as JSON-LD 1.1 (inline context), canonical Turtle or sorted N-Triples.
+
+The JSON-LD is written directly from the triples, not through a compaction algorithm: each
+node is one object in @graph, keys sorted, every IRI compacted with the published context
+(ontology/atmp-kg.context.jsonld). Typed literals whose datatype the context does not coerce
+are written as {"@value", "@type"}, so that every literal comes back exactly as it went in
+(a bare JSON number would come back as an integer). The output needs no network: the
+context is inline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from .namespaces import PREFIXES, RDF_TYPE, XSD
+
+# Properties whose values the context types, so that dates read as plain strings.
+_DATE_PROPERTIES = [
+    "atmp:date", "atmp:observedOn", "atmp:accessed", "atmp:asOf", "atmp:generatedOn", "dcterms:issued",
+]
+_ANYURI_PROPERTIES = ["atmp:url", "atmp:pageUrl"]
+CONTEXT_FILE = "atmp-kg.context.jsonld"
+
+
+def context() -> dict:
+    """The JSON-LD context: the project's prefixes and datatype coercions."""
+    ctx: dict = {"@version": 1.1}
+    for p, ns in PREFIXES.items():
+        ctx[p] = ns
+    for prop in _DATE_PROPERTIES:
+        ctx[prop] = {"@type": "xsd:date"}
+    for prop in _ANYURI_PROPERTIES:
+        ctx[prop] = {"@type": "xsd:anyURI"}
+    return ctx
+
+
+def context_document() -> str:
+    return json.dumps({"@context": context()}, indent=2) + "\n"
+
+
+def _expand(curie: str) -> str:
+    p, _, local = curie.partition(":")
+    return PREFIXES[p] + local
+
+
+_COERCED = {_expand(p): XSD + "date" for p in _DATE_PROPERTIES} | {
+    _expand(p): XSD + "anyURI" for p in _ANYURI_PROPERTIES
+}
+_BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+
+def _compact(iri: str) -> str:
+    for p, ns in _BY_LENGTH:
+        if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns):].startswith("//"):
+            return f"{p}:{iri[len(ns):]}"
+    return iri
+
+
+def _node_ref(term) -> str:
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    return _compact(term.value)
+
+
+def _value(pred: str, term):
+    import pyoxigraph as ox
+
+    if isinstance(term, (ox.NamedNode, ox.BlankNode)):
+        return {"@id": _node_ref(term)}
+    if term.language:
+        return {"@value": term.value, "@language": term.language}
+    dt = term.datatype.value
+    if dt == XSD + "string":
+        return term.value
+    if _COERCED.get(pred) == dt:
+        return term.value
+    return {"@value": term.value, "@type": _compact(dt)}
+
+
+def _sort_key(v):
+    return json.dumps(v, sort_keys=True, ensure_ascii=False)
+
+
+def to_jsonld(triples) -> str:
+    nodes: dict = defaultdict(lambda: defaultdict(list))
+    for t in triples:
+        nodes[_node_ref(t.subject)][t.predicate.value].append(t.object)
+    graph = []
+    for ref in sorted(nodes):
+        props = nodes[ref]
+        obj: dict = {"@id": ref}
+        types = props.pop(RDF_TYPE, [])
+        if types:
+            obj["@type"] = sorted(_node_ref(t) for t in types)
+        for pred in sorted(props, key=_compact):
+            values = sorted((_value(pred, o) for o in props[pred]), key=_sort_key)
+            obj[_compact(pred)] = values[0] if len(values) == 1 else values
+        graph.append(obj)
+    return json.dumps({"@context": context(), "@graph": graph}, indent=1, ensure_ascii=False) + "\n"
+
+
+def to_ntriples(triples) -> str:
+    lines = sorted({f"{t.subject} {t.predicate} {t.object} ." for t in triples})
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def to_turtle(triples) -> str:
+    from .canonical import serialize
+
+    return serialize(triples)
+
+
+FORMATS = {"json-ld": to_jsonld, "turtle": to_turtle, "nt": to_ntriples}
+
+
+def export(store, fmt: str) -> str:
+    """The whole store (default graph) in one of FORMATS."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    return FORMATS[fmt](list(store))

@@ -1,0 +1,79 @@
+"""Loads the embedded graph: the ontology plus the shipped data or the files given.
+
+The embedded engine is pyoxigraph (an in-memory Store): it parses and queries one to two
+orders of magnitude faster than rdflib's memory store. rdflib is used only where it is
+needed (pyshacl validation, JSON-LD compaction).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from . import resources
+from .rdfio import expand_paths, parse_quads
+
+
+def data_paths(paths: Sequence[str | Path] | None) -> list[Path]:
+    """The data files to use: the given files or folders, else the shipped data/."""
+    if paths:
+        return expand_paths(paths)
+    return resources.data_files()
+
+
+def load_store(paths: Sequence[str | Path] | None = None, *, ontology: bool = True):
+    """A pyoxigraph Store holding the ontology and the data, all in the default graph."""
+    import pyoxigraph as ox
+
+    files = (resources.ontology_files() if ontology else []) + data_paths(paths)
+    store = ox.Store()
+    for f in files:
+        store.extend(_default_graph(parse_quads(f)))
+    return store
+
+
+def _default_graph(quads: Iterable):
+    import pyoxigraph as ox
+
+    for q in quads:
+        if isinstance(q.graph_name, ox.DefaultGraph):
+            yield q
+        else:
+            yield ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
+
+
+def store_to_rdflib(store, graph=None):
+    """Copy a pyoxigraph Store's triples into an rdflib Graph (for pyshacl and JSON-LD)."""
+    import rdflib
+
+    g = graph if graph is not None else rdflib.Graph()
+    convert = term_converter()
+    add = g.add
+    for q in store:
+        add((convert(q.subject), convert(q.predicate), convert(q.object)))
+    return g
+
+
+def term_converter():
+    """A function from pyoxigraph terms to rdflib terms, with a small IRI cache."""
+    import pyoxigraph as ox
+    import rdflib
+
+    cache: dict[str, rdflib.URIRef] = {}
+
+    def convert(t):
+        if isinstance(t, ox.NamedNode):
+            v = t.value
+            u = cache.get(v)
+            if u is None:
+                u = cache[v] = rdflib.URIRef(v)
+            return u
+        if isinstance(t, ox.BlankNode):
+            return rdflib.BNode(t.value)
+        if isinstance(t, ox.Literal):
+            if t.language:
+                return rdflib.Literal(t.value, lang=t.language)
+            return rdflib.Literal(t.value, datatype=convert(t.datatype))
+        raise TypeError(f"unsupported term {t!r}")
+
+    return convert

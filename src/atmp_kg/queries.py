@@ -1,0 +1,284 @@
+"""The catalog of views in queries/ and safe binding of their parameters.
+
+Each view is one .rq file whose leading comment block is its header:
+
+    # title: ATMPs authorised as of a date
+    # description: One row per ATMP authorised on or before ?as_of ...
+    #   (indented comment lines continue the previous field)
+    # param: as_of date = today -- the date the field is seen as of
+
+Parameters are typed (date, integer, decimal, boolean, string, iri), checked before binding,
+and bound by replacing the variable with a fully escaped RDF term. Only variable tokens are
+replaced: strings, IRIs and comments in the query are left alone, so a value can never change
+the structure of the query. The same bound text runs on the embedded engine and on any
+SPARQL 1.1 endpoint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import resources
+from .errors import InputError
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+PARAM_TYPES = ("date", "integer", "decimal", "boolean", "string", "iri")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: str | None = None
+    description: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+
+@dataclass
+class View:
+    name: str
+    path: Path
+    title: str
+    description: str = ""
+    params: list[Param] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "params": [
+                {"name": p.name, "type": p.type, "default": p.default, "description": p.description}
+                for p in self.params
+            ],
+        }
+
+
+_PARAM_RE = re.compile(
+    r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>[a-z]+)"
+    r"(?:\s*=\s*(?P<default>\S+))?\s*(?:--\s*(?P<desc>.*))?$"
+)
+
+
+def parse_header(path: Path, text: str | None = None) -> View:
+    """Read a view's header; a malformed header is an error naming file and line."""
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not UTF-8 text") from None
+        except OSError as e:
+            raise InputError(f"{path}: cannot read ({e.strerror or e})") from None
+    fields: dict[str, str] = {}
+    params: list[Param] = []
+    last: str | None = None
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("#"):
+            break
+        body = line[1:]
+        m = re.match(r"^\s?([a-z]+):\s*(.*)$", body)
+        if m and m.group(1) in ("title", "description", "param"):
+            key, value = m.group(1), m.group(2).strip()
+            if key == "param":
+                pm = _PARAM_RE.match(value)
+                if not pm or pm.group("type") not in PARAM_TYPES:
+                    raise InputError(
+                        f"{path}: line {lineno}: malformed parameter {value!r}; "
+                        f"write 'param: NAME TYPE [= DEFAULT] [-- description]' with TYPE one of {', '.join(PARAM_TYPES)}"
+                    )
+                params.append(Param(pm.group("name"), pm.group("type"), pm.group("default"), (pm.group("desc") or "").strip()))
+                last = None
+            else:
+                fields[key] = value
+                last = key
+        elif body.startswith("  ") and last:
+            fields[last] = (fields[last] + " " + body.strip()).strip()
+        else:
+            last = None
+    name = path.stem
+    return View(name=name, path=path, title=fields.get("title", name), description=fields.get("description", ""), params=params)
+
+
+def catalog() -> dict[str, View]:
+    """Every view in queries/, by name."""
+    views = {}
+    for p in sorted(resources.path("queries").glob("*.rq")):
+        views[p.stem] = parse_header(p)
+    return views
+
+
+def resolve(name_or_file: str) -> View:
+    """A view by name, or a .rq file by path; unknown names list the available ones."""
+    p = Path(name_or_file)
+    if name_or_file.endswith(".rq") or p.is_file():
+        if not p.is_file():
+            raise InputError(f"{p}: no such query file")
+        return parse_header(p)
+    views = catalog()
+    if name_or_file not in views:
+        raise InputError(f"unknown view {name_or_file!r}; available: {', '.join(views)}")
+    return views[name_or_file]
+
+
+# ---------------------------------------------------------------- values
+
+def _escape_string(value: str) -> str:
+    out = []
+    for ch in value:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ch == "\x7f":
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def term_for(param: Param, raw: str, *, today: dt.date | None = None) -> str:
+    """The SPARQL text of a typed RDF term for a parameter value; invalid values raise."""
+    t = param.type
+    where = f"parameter {param.name} ({t})"
+    if t == "date":
+        if raw == "today":
+            value = today or dt.date.today()
+        else:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+                raise InputError(f"{where}: {raw!r} is not a date; write YYYY-MM-DD")
+            try:
+                value = dt.date.fromisoformat(raw)
+            except ValueError:
+                raise InputError(f"{where}: {raw!r} is not a real calendar date") from None
+        return f'"{value.isoformat()}"^^<{XSD}date>'
+    if t == "integer":
+        if not re.fullmatch(r"[+-]?\d{1,18}", raw):
+            raise InputError(f"{where}: {raw!r} is not a whole number")
+        return f'"{int(raw)}"^^<{XSD}integer>'
+    if t == "decimal":
+        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", raw):
+            raise InputError(f"{where}: {raw!r} is not a decimal number")
+        return f'"{raw}"^^<{XSD}decimal>'
+    if t == "boolean":
+        low = raw.lower()
+        if low not in ("true", "false"):
+            raise InputError(f"{where}: {raw!r} is not true or false")
+        return f'"{low}"^^<{XSD}boolean>'
+    if t == "string":
+        return _escape_string(raw)
+    if t == "iri":
+        if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", raw) or _IRI_FORBIDDEN.search(raw):
+            raise InputError(f"{where}: {raw!r} is not an absolute IRI")
+        return f"<{raw}>"
+    raise InputError(f"{where}: unknown type")
+
+
+# ---------------------------------------------------------------- binding
+
+# Tokens the binder must step over: comments, long and short strings, IRIs. Everything else
+# is scanned for ?var / $var.
+_SKIP = re.compile(
+    r'''#[^\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
+    r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\x00-\x20]*>'''
+)
+_VAR = re.compile(r"[?$]([A-Za-z_0-9][A-Za-z_0-9\u00B7\u0300-\u036F\u203F-\u2040]*)")
+
+
+def _segments(text: str):
+    """Yield (is_code, chunk) pieces of a query: code, or a string/IRI/comment token."""
+    pos = 0
+    for m in _SKIP.finditer(text):
+        # An IRI-looking token is only an IRI where an operand can start; `?a <?b` is not.
+        if m.group().startswith("<") and not _iri_context(text, m.start()):
+            continue
+        if m.start() > pos:
+            yield True, text[pos:m.start()]
+        yield False, m.group()
+        pos = m.end()
+    if pos < len(text):
+        yield True, text[pos:]
+
+
+def _iri_context(text: str, start: int) -> bool:
+    inner = text[start + 1:start + 2]
+    return inner != "=" and inner not in (" ", "?", "$")
+
+
+def variables_in(text: str) -> set[str]:
+    found = set()
+    for is_code, chunk in _segments(text):
+        if is_code:
+            found.update(m.group(1) for m in _VAR.finditer(chunk))
+    return found
+
+
+def bind(view: View, values: dict[str, str], *, today: dt.date | None = None) -> str:
+    """The view's text with every parameter replaced by its typed, escaped term."""
+    known = {p.name: p for p in view.params}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        avail = ", ".join(known) if known else "none"
+        raise InputError(f"view {view.name}: unknown parameter {unknown[0]!r}; its parameters: {avail}")
+    terms = {}
+    for p in view.params:
+        raw = values.get(p.name, p.default)
+        if raw is None:
+            raise InputError(f"view {view.name}: parameter {p.name} ({p.type}) is required; give --param {p.name}=VALUE")
+        terms[p.name] = term_for(p, raw, today=today)
+    text = view.text
+    if not terms:
+        return text
+    out = []
+    for is_code, chunk in _segments(text):
+        if is_code:
+            chunk = _VAR.sub(lambda m: terms.get(m.group(1), m.group(0)), chunk)
+        out.append(chunk)
+    return "".join(out)
+
+
+def parse_assignments(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """NAME=VALUE strings from the command line to a dict; malformed ones are errors."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"--param {pair!r}: write NAME=VALUE")
+        out[name.strip()] = value
+    return out
+
+
+_FORM = re.compile(
+    r"^\s*(?:(?:BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)\s*)*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b",
+    re.IGNORECASE,
+)
+
+
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE; anything else (an UPDATE) is refused."""
+    code = "".join(chunk if is_code else (" " if chunk.startswith("#") else chunk) for is_code, chunk in _segments(text))
+    m = _FORM.match(code)
+    if not m:
+        raise InputError(
+            "only read-only queries (SELECT, ASK, CONSTRUCT, DESCRIBE) can be run; "
+            "this looks like an update or is not a SPARQL query"
+        )
+    return m.group(1).upper()

@@ -1,0 +1,131 @@
+"""Query results in one normalised form, whichever engine produced them, and their formats.
+
+Rows hold terms as SPARQL 1.1 Query Results JSON objects ({"type": "uri", "value": ...}),
+so that the embedded engine and a remote endpoint can be compared row for row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+@dataclass
+class Results:
+    variables: list[str]
+    rows: list[dict[str, dict]] = field(default_factory=list)
+    boolean: bool | None = None
+
+    def to_json(self) -> str:
+        if self.boolean is not None:
+            return json.dumps({"head": {}, "boolean": self.boolean}, indent=2)
+        return json.dumps(
+            {"head": {"vars": self.variables}, "results": {"bindings": self.rows}},
+            indent=2,
+            ensure_ascii=False,
+        )
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        if self.boolean is not None:
+            w.writerow(["boolean"])
+            w.writerow(["true" if self.boolean else "false"])
+            return buf.getvalue()
+        w.writerow(self.variables)
+        for row in self.rows:
+            w.writerow([_csv_value(row.get(v)) for v in self.variables])
+        return buf.getvalue()
+
+    def to_table(self, *, max_width: int = 60) -> str:
+        from .namespaces import short_iri
+
+        if self.boolean is not None:
+            return "true" if self.boolean else "false"
+        header = list(self.variables)
+        body = [[_cell(row.get(v), short_iri, max_width) for v in header] for row in self.rows]
+        widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
+        lines = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(header)).rstrip()]
+        lines.append("  ".join("-" * w for w in widths))
+        lines += ["  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in body]
+        lines.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
+        return "\n".join(lines)
+
+    def values(self, var: str) -> list[str | None]:
+        """The plain values of one column (IRIs and literals alike), None where unbound."""
+        return [r[var]["value"] if var in r else None for r in self.rows]
+
+    def records(self) -> list[dict[str, str]]:
+        """Rows as {variable: value} dicts of plain strings, unbound variables omitted."""
+        return [{k: t["value"] for k, t in r.items()} for r in self.rows]
+
+    def canonical_rows(self) -> list[tuple]:
+        """Rows as sorted hashable tuples, for comparing results from two engines."""
+        out = []
+        for r in self.rows:
+            out.append(tuple(_term_key(r.get(v)) for v in self.variables))
+        return sorted(out, key=repr)
+
+
+def _term_key(t: dict | None):
+    if t is None:
+        return None
+    dtype = t.get("datatype")
+    if t["type"] == "literal" and dtype == XSD_STRING:
+        dtype = None
+    return (t["type"] if t["type"] != "typed-literal" else "literal", t["value"], dtype, (t.get("xml:lang") or "").lower())
+
+
+def _csv_value(t: dict | None) -> str:
+    if t is None:
+        return ""
+    if t["type"] == "bnode":
+        return "_:" + t["value"]
+    return t["value"]
+
+
+def _cell(t: dict | None, short, max_width: int) -> str:
+    if t is None:
+        return ""
+    v = short(t["value"]) if t["type"] == "uri" else t["value"]
+    v = " ".join(v.split())
+    return v if len(v) <= max_width else v[: max_width - 1] + "…"
+
+
+def term_to_json(term) -> dict:
+    """A pyoxigraph term as a SPARQL JSON results term."""
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def normalise_json_term(t: dict) -> dict:
+    """A term from a remote endpoint in the same form as term_to_json gives."""
+    kind = t.get("type")
+    if kind == "typed-literal":
+        kind = "literal"
+    out = {"type": kind, "value": t.get("value", "")}
+    if kind == "literal":
+        lang = t.get("xml:lang")
+        dtype = t.get("datatype")
+        if lang:
+            out["xml:lang"] = lang
+        elif dtype and dtype not in (XSD_STRING, RDF_LANGSTRING):
+            out["datatype"] = dtype
+    return out
