@@ -73,7 +73,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def validate(paths: tuple[str, ...], fmt: str) -> None:
+@click.option("--show-warnings", is_flag=True, help="List warnings too (they do not make the graph fail).")
+def validate(paths: tuple[str, ...], fmt: str, show_warnings: bool) -> None:
     """Check the graph (ontology + data) against the SHACL shapes.
 
     With no PATH, checks the shipped graph. Exit 0 when it conforms, 1 when it does not,
@@ -82,7 +83,7 @@ def validate(paths: tuple[str, ...], fmt: str) -> None:
     from .validate import validate as run
 
     report = run(list(paths) or None)
-    click.echo(report.to_json() if fmt == "json" else report.to_text())
+    click.echo(report.to_json() if fmt == "json" else report.to_text(show_warnings=show_warnings))
     if not report.conforms:
         sys.exit(1)
 

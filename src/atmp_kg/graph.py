@@ -60,6 +60,7 @@ def term_converter():
     import rdflib
 
     cache: dict[str, rdflib.URIRef] = {}
+    xsd_string = "http://www.w3.org/2001/XMLSchema#string"
 
     def convert(t):
         if isinstance(t, ox.NamedNode):
@@ -73,6 +74,10 @@ def term_converter():
         if isinstance(t, ox.Literal):
             if t.language:
                 return rdflib.Literal(t.value, lang=t.language)
+            # RDF 1.1 makes "x" and "x"^^xsd:string one term; rdflib keeps them apart, and a
+            # shape's sh:in ("x") would not match a typed string.
+            if t.datatype.value == xsd_string:
+                return rdflib.Literal(t.value)
             return rdflib.Literal(t.value, datatype=convert(t.datatype))
         raise TypeError(f"unsupported term {t!r}")
 

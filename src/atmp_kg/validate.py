@@ -31,9 +31,18 @@ class Report:
     files: list[str] = field(default_factory=list)
     triples: int = 0
 
-    def by_focus(self) -> dict[str, list[Violation]]:
+    @property
+    def errors(self) -> list[Violation]:
+        return [v for v in self.violations if v.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[Violation]:
+        return [v for v in self.violations if v.severity != "Violation"]
+
+    def by_focus(self, which: list[Violation] | None = None) -> dict[str, list[Violation]]:
         out: dict[str, list[Violation]] = {}
-        for v in sorted(self.violations, key=lambda v: (v.focus, v.message, v.path or "", v.value or "")):
+        items = self.errors if which is None else which
+        for v in sorted(items, key=lambda v: (v.focus, v.message, v.path or "", v.value or "")):
             out.setdefault(v.focus, []).append(v)
         return out
 
@@ -43,7 +52,8 @@ class Report:
                 "conforms": self.conforms,
                 "triples": self.triples,
                 "files": self.files,
-                "violation_count": len(self.violations),
+                "violation_count": len(self.errors),
+                "warning_count": len(self.warnings),
                 "focus_node_count": len(self.by_focus()),
                 "violations": [asdict(v) for v in sorted(self.violations, key=lambda v: (v.focus, v.message))],
             },
@@ -51,27 +61,44 @@ class Report:
             ensure_ascii=False,
         )
 
-    def to_text(self) -> str:
+    def to_text(self, *, show_warnings: bool = False) -> str:
         groups = self.by_focus()
+        lines: list[str] = []
+        summary = f"({self.triples} triples, {len(self.files)} files)"
         if self.conforms:
-            return f"OK: the graph conforms ({self.triples} triples, {len(self.files)} files)."
-        lines = [
-            f"FAIL: {len(self.violations)} problem(s) on {len(groups)} node(s) "
-            f"({self.triples} triples, {len(self.files)} files)",
-        ]
-        for focus, vs in groups.items():
+            lines.append(f"OK: the graph conforms {summary}.")
+        else:
+            lines.append(f"FAIL: {len(self.errors)} problem(s) on {len(groups)} node(s) {summary}")
+            lines += _grouped(groups)
+        if self.warnings:
             lines.append("")
-            lines.append(focus)
-            for v in vs:
-                lines.append(f"  - {v.message}")
-                detail = []
-                if v.path:
-                    detail.append(f"path: {v.path}")
-                if v.value:
-                    detail.append(f"value: {v.value}")
-                if detail:
-                    lines.append("    " + "   ".join(detail))
+            lines.append(f"{len(self.warnings)} warning(s)" + ("" if show_warnings else "; rerun with --show-warnings to list them") + ".")
+            if show_warnings:
+                lines += _grouped(self.by_focus(self.warnings))
         return "\n".join(lines)
+
+
+def shortened_iri(iri: str) -> str:
+    from .namespaces import short_iri
+
+    return short_iri(iri)
+
+
+def _grouped(groups: dict[str, list[Violation]]) -> list[str]:
+    lines: list[str] = []
+    for focus, vs in groups.items():
+        lines.append("")
+        lines.append(focus)
+        for v in vs:
+            lines.append(f"  - {v.message}")
+            detail = []
+            if v.path:
+                detail.append(f"path: {v.path}")
+            if v.value and v.value.strip("<>") != focus and v.value != shortened_iri(focus):
+                detail.append(f"value: {v.value}")
+            if detail:
+                lines.append("    " + "   ".join(detail))
+    return lines
 
 
 def shortened(term) -> str:

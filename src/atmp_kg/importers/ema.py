@@ -447,7 +447,7 @@ def import_file(
         e.link(row_cite, RDF_TYPE, a + "Citation")
         e.link(row_cite, DCT + "source", source)
         e.text(row_cite, a + "locator", f"row {rownum}")
-        e.typed(row_cite, a + "row", str(rownum), "positiveInteger")
+        e.typed(row_cite, a + "row", str(rownum), "integer")
         e.link(row_cite, a + "evidence", ECO_IMPORTED)
 
         values: dict[str, object] = {}
@@ -510,7 +510,7 @@ def import_file(
             e.link(cite, RDF_TYPE, a + "Citation")
             e.link(cite, DCT + "source", source)
             e.text(cite, a + "locator", f"row {rownum}, column '{col_text[f]}'")
-            e.typed(cite, a + "row", str(rownum), "positiveInteger")
+            e.typed(cite, a + "row", str(rownum), "integer")
             e.text(cite, a + "column", col_text[f])
             e.link(cite, a + "evidence", ECO_IMPORTED)
             e.link(node, RDF_TYPE, a + cls)

@@ -1,0 +1,90 @@
+"""Shared fixtures: the repository's paths, a CLI runner, and EMA oracles read independently."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+EMA = ROOT / "data" / "ema"
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture()
+def run_cli():
+    """Run the CLI through click's runner; returns (exit code, stdout, stderr)."""
+    from click.testing import CliRunner
+
+    from atmp_kg.cli import cli
+
+    def run(*args: str, input: str | None = None):
+        runner = CliRunner()
+        result = runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def shipped_store():
+    from atmp_kg.graph import load_store
+
+    return load_store(None)
+
+
+def _parse(value):
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    m = re.fullmatch(r"\s*(\d{2})/(\d{2})/(\d{4})\s*", str(value))
+    return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1))) if m else None
+
+
+def read_ema_rows(name: str) -> list[dict]:
+    """Rows of one EMA snapshot as dicts keyed by header text, read with openpyxl alone
+    (an oracle independent of the importer)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(EMA / name, read_only=True)
+    rows = list(wb.worksheets[0].iter_rows(values_only=True))
+    wb.close()
+    header_at = next(i for i, r in enumerate(rows) if r and ("Medicine name" in r or "Name of medicine" in r))
+    header = [" ".join(str(h).split()) if h else "" for h in rows[header_at]]
+    out = []
+    for n, r in enumerate(rows[header_at + 1:], start=header_at + 2):
+        d = {h: v for h, v in zip(header, r)}
+        d["_row"] = n
+        out.append(d)
+    return out
+
+
+@pytest.fixture(scope="session")
+def ema_2025() -> list[dict]:
+    return read_ema_rows("ema-medicines-report_2025-07-15.xlsx")
+
+
+@pytest.fixture(scope="session")
+def ema_atmp_first_authorised(ema_2025) -> dict[str, dt.date]:
+    """Earliest marketing-authorisation date that any of the five snapshots gives for each
+    product flagged 'Advanced therapy' = Yes in the 2025 snapshot."""
+    numbers = {r["EMA product number"].strip() for r in ema_2025 if r.get("Advanced therapy") == "Yes"}
+    first: dict[str, dt.date] = {}
+    for f in sorted(EMA.glob("*.xlsx")):
+        for r in read_ema_rows(f.name):
+            num = str(r.get("EMA product number") or r.get("Product number") or "").strip()
+            d = _parse(r.get("Marketing authorisation date"))
+            if num in numbers and d:
+                first[num] = min(d, first.get(num, d))
+    return first
+
+
+parse_ema_date = _parse
