@@ -66,7 +66,7 @@ class View:
 
 _PARAM_RE = re.compile(
     r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>[a-z]+)"
-    r"(?:\s*=\s*(?P<default>\S+))?\s*(?:--\s*(?P<desc>.*))?$"
+    r'(?:\s*=\s*(?:"(?P<quoted>[^"]*)"|(?P<default>\S+)))?\s*(?:--\s*(?P<desc>.*))?$'
 )
 
 
@@ -96,7 +96,8 @@ def parse_header(path: Path, text: str | None = None) -> View:
                         f"{path}: line {lineno}: malformed parameter {value!r}; "
                         f"write 'param: NAME TYPE [= DEFAULT] [-- description]' with TYPE one of {', '.join(PARAM_TYPES)}"
                     )
-                params.append(Param(pm.group("name"), pm.group("type"), pm.group("default"), (pm.group("desc") or "").strip()))
+                default = pm.group("quoted") if pm.group("quoted") is not None else pm.group("default")
+                params.append(Param(pm.group("name"), pm.group("type"), default, (pm.group("desc") or "").strip()))
                 last = None
             else:
                 fields[key] = value
