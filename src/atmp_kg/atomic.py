@@ -9,13 +9,22 @@ from pathlib import Path
 from .errors import InputError
 
 
-def write(path: str | Path, data: str | bytes) -> None:
+def check_writable(path: str | Path) -> Path:
+    """The output folder exists and can be written; raises InputError naming it otherwise."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"{path}: output folder {folder} does not exist")
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a file")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"{path}: output folder {folder} is not writable")
+    return folder
+
+
+def write(path: str | Path, data: str | bytes) -> None:
+    path = Path(path)
+    folder = check_writable(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")

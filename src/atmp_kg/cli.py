@@ -157,6 +157,41 @@ def fmt(paths: tuple[str, ...], check: bool) -> None:
         sys.exit(1)
 
 
+@cli.command()
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Show the field as it stood on this date (default: today).")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json"]), default="markdown", show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
+@DATA_OPTION
+@click.option("--endpoint", metavar="URL", help="Build from this SPARQL 1.1 query endpoint instead of the embedded graph.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds to wait for an endpoint.")
+def scorecard(as_of: str | None, fmt: str, output: str | None, data: tuple[str, ...], endpoint: str | None, timeout: float) -> None:
+    """Render the sourced scorecard of ATMP translation in the EU."""
+    import datetime as dt
+
+    from .render import render
+    from .scorecard import build_model, local_runner, remote_runner
+
+    if endpoint and data:
+        raise InputError("--data and --endpoint exclude each other: the endpoint holds its own data")
+    day = dt.date.today()
+    if as_of:
+        try:
+            day = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise InputError(f"--as-of {as_of!r}: not a date; write YYYY-MM-DD") from None
+    if output and output != "-":
+        from .atomic import check_writable
+
+        check_writable(output)  # fail before the work, not after it
+    if endpoint:
+        run = remote_runner(endpoint, timeout)
+    else:
+        from .graph import load_store
+
+        run = local_runner(load_store(list(data) or None))
+    _emit(render(build_model(run, day), fmt), output)
+
+
 @cli.group("import")
 def import_group() -> None:
     """Import data from external sources into canonical Turtle."""
@@ -202,6 +237,64 @@ def rebuild_data(check: bool) -> None:
         sys.exit(1)
     if not changed:
         click.echo("data/ema-imports is up to date", err=True)
+
+
+@cli.command()
+@click.option("--store", "store_url", required=True, metavar="URL",
+              help="Graph Store Protocol URL, e.g. http://localhost:7878/store (Oxigraph), http://localhost:3030/ds/data (Fuseki).")
+@click.option("--graph", metavar="IRI", help="Replace this named graph instead of the default graph.")
+@DATA_OPTION
+@click.option("--query-endpoint", metavar="URL", help="The store's SPARQL query URL, for the triple count (derived for Oxigraph, Fuseki and Virtuoso).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=300.0, show_default=True, help="Seconds to wait for the store, per request.")
+def push(store_url: str, graph: str | None, data: tuple[str, ...], query_endpoint: str | None, timeout: float) -> None:
+    """Validate the graph, then replace a graph in a SPARQL store with it (one PUT).
+
+    Credentials come from ATMP_KG_USER / ATMP_KG_PASSWORD or a netrc entry for the host.
+    A graph that does not conform is not pushed (exit 1); a failed PUT leaves the old graph whole.
+    """
+    from .endpoint import check_graph_iri, check_url, push as run
+    from .errors import NotConforming
+    from .export import export as to_format
+    from .graph import data_paths, load_store
+    from .validate import validate_store
+
+    check_url(store_url, "store")  # fail on a bad URL before the slow validation
+    if query_endpoint:
+        check_url(query_endpoint)
+    if graph is not None:
+        check_graph_iri(graph)
+    files = data_paths(list(data) or None)
+    store = load_store(files)
+    report = validate_store(store, files)
+    if not report.conforms:
+        raise NotConforming(
+            f"the graph does not conform ({len(report.errors)} problem(s) on {len(report.by_focus())} node(s)); "
+            f"nothing was pushed; run `atmp-kg validate{''.join(' ' + d for d in data)}` for the details"
+        )
+    body = to_format(store, "nt").encode("utf-8")
+    result = run(store_url, body, len(store), graph=graph, query_endpoint=query_endpoint, timeout=timeout)
+    click.echo(f"pushed {result.sent} triples to {result.target} in {result.seconds:.2f} s; "
+               f"the store now holds {result.held} triples in {'<' + graph + '>' if graph else 'the default graph'}")
+    if result.held != result.sent:
+        click.echo(f"warning: the store holds {result.held} triples there, not {result.sent} "
+                   f"(counted through {result.query_endpoint}); see docs/endpoints.md", err=True)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
+@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True, help="Port (0 picks a free one).")
+@DATA_OPTION
+def serve(host: str, port: int, data: tuple[str, ...]) -> None:
+    """Serve the graph read-only over SPARQL (needs atmp-kg[server]); Ctrl-C stops it."""
+    from .serve import serve as run
+
+    def announce(e) -> None:
+        click.echo(f"SPARQL query endpoint: {e.query}")
+        click.echo(f"Graph Store (read-only): {e.store}")
+        click.echo(f"serving {e.triples} triples, read-only; Ctrl-C stops the server", err=True)
+
+    sys.exit(run(list(data) or None, host=host, port=port, announce=announce,
+                 note=lambda s: click.echo(s, err=True)))
 
 
 def main() -> None:

@@ -283,3 +283,19 @@ def query_form(text: str) -> str:
             "this looks like an update or is not a SPARQL query"
         )
     return m.group(1).upper()
+
+
+def with_values(text: str, var: str, iris: list[str]) -> str:
+    """The query with a trailing VALUES block restricting ?var to the given IRIs.
+
+    A trailing VALUES clause joins with the query's results, so the query must project ?var.
+    Every IRI is checked, so nothing but IRIs can enter the query text.
+    """
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
+        raise InputError(f"not a variable name: {var!r}")
+    terms = []
+    for iri in iris:
+        if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri) or _IRI_FORBIDDEN.search(iri):
+            raise InputError(f"not an absolute IRI: {iri!r}")
+        terms.append(f"<{iri}>")
+    return text.rstrip() + f"\nVALUES ?{var} {{ {' '.join(terms)} }}\n"

@@ -1,0 +1,359 @@
+"""The scorecard: the views in queries/ assembled into the seed's sections, every item cited.
+
+The scorecard adds no facts of its own. Each section is filled from the rows of one or more
+views, run on the embedded graph or on an endpoint; an item's text is a sentence made from a
+row, and its citations are the citation nodes the row names. Citations are numbered in order
+of first use and resolved, through the citations view, to a reference list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .results import Results
+
+SECTION_TITLES = (
+    "At a Glance",
+    "Key Highlights",
+    "Guideline-Based Recommendations",
+    "Patient & Prescribing Data",
+    "Clinical Best Practices",
+    "Related Resources & Content",
+    "Original Source(s)",
+)
+
+PHASES = [
+    ("ClassificationAndPathwayPhase", "Diagnosis: classification and regulatory pathway"),
+    ("DevelopmentPhase", "Management: development and manufacturing"),
+    ("PostAuthorisationPhase", "Monitoring & Follow-up: after authorisation"),
+]
+RISKS = "Risks: withdrawals, suspensions, refusals and commercial failure"
+
+Runner = Callable[[str, dict], Results]
+
+
+@dataclass
+class Item:
+    text: str
+    cites: list[str]
+    group: str | None = None
+    row: dict | None = None
+    kind: str | None = None
+
+
+@dataclass
+class Section:
+    title: str
+    items: list[Item] = field(default_factory=list)
+    columns: dict[str, list[str]] = field(default_factory=dict)  # group -> table columns
+    empty: str = ""
+
+
+def _split(value: str | None) -> list[str]:
+    return value.split() if value else []
+
+
+def _local(iri: str | None) -> str:
+    return iri.rsplit("#", 1)[-1] if iri else ""
+
+
+def _day(value: str) -> str:
+    return value[:10]
+
+
+class _Builder:
+    def __init__(self, run: Runner, as_of: dt.date) -> None:
+        self.run = run
+        self.as_of = as_of
+        self.iso = as_of.isoformat()
+
+    def view(self, name: str, **params: str) -> list[dict[str, str]]:
+        return self.run(name, params).records()
+
+    # ------------------------------------------------------------------ sections
+
+    def build(self) -> list[Section]:
+        evidence = self.view("evidence", as_of=self.iso)
+        atmps = self.view("atmps", as_of=self.iso)
+        used: set[str] = set()
+
+        def take(pred) -> list[dict]:
+            out = [e for e in evidence if e["item"] not in used and pred(e)]
+            used.update(e["item"] for e in out)
+            return out
+
+        glance = Section("At a Glance")
+        for e in take(lambda e: "LegalDefinition" in e.get("aspects", "")):
+            glance.items.append(self._evidence_item(e, "Condition"))
+        for r in self.view("classes", as_of=self.iso):
+            n = int(r["products"])
+            combined = int(float(r.get("combined", "0") or 0))
+            label = {"unclassified": "no class recorded", "ATMP": "ATMP, class not named by any source"}.get(r["class"], r["class"])
+            text = f"{label}: {n} product{'s' if n != 1 else ''} authorised by {self.iso}"
+            if combined:
+                text += f", {combined} of them combined ATMP{'s' if combined != 1 else ''}"
+            glance.items.append(Item(text, _split(r.get("cites")), "Key Mechanisms", kind="class count"))
+        for e in take(lambda e: "TargetPopulation" in e.get("aspects", "")):
+            glance.items.append(self._evidence_item(e, "Target Population"))
+        for e in take(lambda e: "CareSetting" in e.get("aspects", "")):
+            glance.items.append(self._evidence_item(e, "Care Setting"))
+        glance.empty = "No sourced statement in the graph describes this as of " + self.iso + "."
+
+        highlights = Section("Key Highlights")
+        highlights.items += self._computed_highlights(atmps)
+        for e in take(lambda e: ("MarketLandscape" in e.get("aspects", "") or "DeveloperLandscape" in e.get("aspects", ""))):
+            highlights.items.append(self._evidence_item(e, "From the literature and regulators"))
+
+        guide = Section("Guideline-Based Recommendations")
+        for phase, title in PHASES:
+            for e in take(lambda e, p=phase: p in e.get("phases", "") and (e["kind"] == "context" or e.get("official") == "true")):
+                guide.items.append(self._evidence_item(e, title))
+        for r in self.view("withdrawal-reasons", as_of=self.iso):
+            guide.items.append(self._risk_item(r))
+        for e in take(lambda e: "RiskPhase" in e.get("phases", "")):
+            guide.items.append(self._evidence_item(e, RISKS))
+        for e in take(lambda e: e["kind"] == "challenge statement" and "/product/" in e.get("appliesTo", "")):
+            guide.items.append(self._evidence_item(e, RISKS))
+
+        patient = Section("Patient & Prescribing Data")
+        patient.items += self._patient_items()
+        patient.columns["Products"] = ["number", "name", "approvalType", "orphan", "prime", "conditional", "exceptional", "listedOn", "indication"]
+
+        practices = Section("Clinical Best Practices")
+        for e in take(lambda e: e["kind"] == "recommendation"):
+            audience = ", ".join(_local(a) for a in _split(e.get("audiences"))) or None
+            practices.items.append(self._evidence_item(e, f"For {audience.lower()}" if audience else None))
+
+        related = Section("Related Resources & Content")
+        related.items += self._table_items("atmps", atmps, "ATMPs authorised", self._atmp_text)
+        related.columns["ATMPs authorised"] = ["number", "name", "class", "authorised", "authorisedBasis", "status", "statusDate", "holder"]
+        per_year = self.view("events-per-year", as_of=self.iso)
+        related.items += self._table_items("events-per-year", per_year, "Authorisations and withdrawals per year", lambda r: (
+            f"{r['year']}: {r['products']} {r['class']} {r['event']}{'s' if int(r['products']) != 1 else ''}"))
+        related.columns["Authorisations and withdrawals per year"] = ["year", "class", "event", "products"]
+        timing = self.view("opinion-to-decision", as_of=self.iso)
+        related.items += self._table_items("opinion-to-decision", timing, "Time from CHMP opinion to authorisation", lambda r: (
+            f"{r.get('name', r['number'])}: opinion {_day(r['opinion'])}, authorised {_day(r['authorised'])} ({r['days']} days)"))
+        related.columns["Time from CHMP opinion to authorisation"] = ["number", "name", "opinion", "authorised", "days"]
+        conflicts = self.view("conflicts")
+        related.items += [Item(
+            f"{r.get('name', r['number'])}, {r['fact']}: {r['value1']} ({r['sources1']} source{'s' if r['sources1'] != '1' else ''}, first {r['source1']}) "
+            f"versus {r['value2']} ({r['sources2']} source{'s' if r['sources2'] != '1' else ''}, first {r['source2']})",
+            _split(r.get("cites1")) + _split(r.get("cites2")), "Conflicts between sources", row=r, kind="conflict") for r in conflicts]
+        claims = self.view("claims-vs-data")
+        related.items += [self._claim_item(r) for r in claims if r.get("asOf", "") <= self.iso]
+        for e in take(lambda e: True):
+            related.items.append(self._evidence_item(e, "Further findings and challenge statements"))
+        challenges = self.view("challenges")
+        for r in challenges:
+            if not r.get("broader"):
+                children = [c["label"] for c in challenges if c.get("broader") == r["concept"]]
+                text = f"{r['label']}: {r['definition']}"
+                if children:
+                    text += " Includes: " + "; ".join(sorted(children)) + "."
+                related.items.append(Item(text, _split(r.get("cites")), "Development challenge taxonomy", kind="challenge area"))
+
+        original = Section("Original Source(s)")
+        for r in self.view("seed-sources"):
+            kind = r.get("sourceType", "source")
+            text = f"{r['sourceTitle']} ({r.get('publisher', 'unknown publisher')}"
+            text += f", {r['issued']}" if r.get("issued") else ""
+            text += f"; {kind})"
+            original.items.append(Item(text, _split(r.get("cites"))[:1], None, kind="seed source"))
+        original.empty = "No source about the seed paper is in the graph."
+        return [glance, highlights, guide, patient, practices, related, original]
+
+    # ------------------------------------------------------------------ items
+
+    def _evidence_item(self, e: dict, group: str | None) -> Item:
+        text = e["text"]
+        if e.get("value") and e.get("unit") and e["value"] not in text:
+            text += f" ({_number(e['value'])} {e['unit']})"
+        return Item(text, _split(e.get("cites")), group, kind=e["kind"])
+
+    def _computed_highlights(self, atmps: list[dict]) -> list[Item]:
+        items: list[Item] = []
+        if not atmps:
+            return items
+        counts: dict[str, int] = {}
+        for r in atmps:
+            counts[r["status"]] = counts.get(r["status"], 0) + 1
+        count = self.view("authorised-count", as_of=self.iso)
+        total = int(count[0]["authorised"]) if count else len(atmps)
+        # Cite the authorisation of each counted product (one citation each, from the view).
+        per_year = self.view("events-per-year", as_of=self.iso)
+        auth_cites = [c for r in per_year if r["event"] == "authorisation" for c in _split(r.get("cites"))]
+        items.append(Item(
+            f"{total} ATMPs had received an EU marketing authorisation by {self.iso}, computed from the graph.",
+            auth_cites, "Computed from the graph", kind="computed"))
+        ended = {k: v for k, v in counts.items() if k != "authorised"}
+        if ended:
+            end_cites = [c for r in per_year if r["event"] != "authorisation" for c in _split(r.get("cites"))]
+            parts = ", ".join(f"{v} {k}" for k, v in sorted(ended.items()))
+            items.append(Item(
+                f"Of these, {counts.get('authorised', 0)} were authorised on {self.iso}; the others were {parts}.",
+                end_cites, "Computed from the graph", kind="computed"))
+        return items
+
+    def _risk_item(self, r: dict) -> Item:
+        text = f"{r.get('name', r['number'])}: {r['action']} on {_day(r['date'])}"
+        if r.get("requestedBy"):
+            text += f", requested by the {r['requestedBy']}"
+        text += f". {r['reason']}" if r.get("reason") else ". No source in the graph gives a reason."
+        if r.get("categories"):
+            text += f" (challenge: {r['categories']})"
+        return Item(text, _split(r.get("cites")), RISKS, row=r, kind="regulatory action")
+
+    def _patient_items(self) -> list[Item]:
+        rows = self.view("patient-data", as_of=self.iso)
+        items: list[Item] = []
+        if not rows:
+            return items
+        n = len(rows)
+        for flag, words in (("orphan", "listed as orphan medicines"), ("prime", "listed as PRIME priority medicines"),
+                            ("conditional", "listed with a conditional authorisation"),
+                            ("exceptional", "listed as authorised under exceptional circumstances")):
+            hits = [r for r in rows if r.get(flag) == "true"]
+            cites = [c for r in hits for c in _split(r.get("cites"))[:1]]
+            items.append(Item(f"{len(hits)} of {n} ATMPs {words} in EMA's latest export on or before {self.iso}.",
+                              cites, "Summary", kind="computed"))
+        typed = [r for r in rows if r.get("approvalType")]
+        for label in ("conditional", "exceptional circumstances", "standard"):
+            hits = [r for r in typed if label in r["approvalType"].split(" / ")]
+            if hits:
+                cites = [c for r in hits for c in _split(r.get("cites"))[1:2]]
+                items.append(Item(f"{len(hits)} of {n} ATMPs were first authorised as {label}, according to curated sources.",
+                                  cites, "Summary", kind="computed"))
+        for r in rows:
+            text = f"{r.get('name', r['number'])} ({r['number']}): " + ", ".join(
+                f"{k} {r[k]}" for k in ("orphan", "prime", "conditional", "exceptional") if r.get(k)) + (
+                f"; approval: {r['approvalType']}" if r.get("approvalType") else "") + (
+                f"; indication: {_clip(r['indication'], 160)}" if r.get("indication") else "")
+            items.append(Item(text, _split(r.get("cites")), "Products", row=r, kind="row"))
+        return items
+
+    def _table_items(self, view: str, rows: list[dict], group: str, text) -> list[Item]:
+        return [Item(text(r), _split(r.get("cites")), group, row=r, kind="row") for r in rows]
+
+    def _atmp_text(self, r: dict) -> str:
+        return (f"{r.get('name', r['number'])} ({r['number']}, {r.get('class') or 'class unknown'}): authorised "
+                f"{_day(r['authorised'])}, {r['status']} since {_day(r['statusDate'])}"
+                + (f", holder {r['holder']}" if r.get("holder") else ""))
+
+    def _claim_item(self, r: dict) -> Item:
+        agree = "agrees with" if r["agree"] == "yes" else "differs from"
+        text = (f"Claim: {r['claim']} Cited value {r['cited']} {r.get('unit', '')} as of {r['asOf']}; "
+                f"the graph computes {r['computed']} for that date, which {agree} the claim.")
+        return Item(text, _split(r.get("cites")), "Claims versus data", row=r, kind="claim")
+
+
+def _number(value: str) -> str:
+    try:
+        f = float(value)
+    except ValueError:
+        return value
+    return str(int(f)) if f.is_integer() else str(f)
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# ---------------------------------------------------------------------- model
+
+def build_model(run: Runner, as_of: dt.date, *, generated: str | None = None) -> dict:
+    """The scorecard as a JSON-ready dict (see the module docstring)."""
+    sections = _Builder(run, as_of).build()
+    order: dict[str, int] = {}
+    for s in sections:
+        for it in s.items:
+            for c in it.cites:
+                order.setdefault(c, len(order) + 1)
+    refs = _references(run, list(order))
+    missing = [c for c in order if c not in refs]
+    if missing:
+        raise ValueError(f"citations without a source in the graph: {missing[:3]}")
+    out_sections = []
+    for s in sections:
+        items = []
+        for it in s.items:
+            d = {"text": it.text, "citations": sorted({order[c] for c in it.cites})}
+            if it.group:
+                d["group"] = it.group
+            if it.kind:
+                d["kind"] = it.kind
+            if it.row:
+                d["row"] = {k: v for k, v in it.row.items() if k not in ("cites", "cites1", "cites2", "product", "node", "finding")}
+            items.append(d)
+        sec = {"title": s.title, "items": items}
+        if s.columns:
+            sec["tables"] = s.columns
+        if not items:
+            sec["note"] = s.empty or f"No sourced content in the graph for this section as of {as_of.isoformat()}."
+        out_sections.append(sec)
+    references = []
+    for iri, n in sorted(order.items(), key=lambda kv: kv[1]):
+        r = refs[iri]
+        ref = {"id": n, "citation": iri, "title": r["title"], "publisher": r.get("publisher"),
+               "date": r.get("issued"), "locator": r["locator"], "source": r["source"],
+               "source_type": r.get("sourceType")}
+        if r.get("doi"):
+            ref["doi"] = r["doi"]
+        if r.get("url"):
+            ref["url"] = r["url"]
+        if r.get("sha256"):
+            ref["sha256"] = r["sha256"]
+        if r.get("quote"):
+            ref["quote"] = r["quote"]
+        if r.get("accessed"):
+            ref["accessed"] = r["accessed"]
+        references.append({k: v for k, v in ref.items() if v is not None})
+    return {
+        "title": "ATMP translation in the EU: a sourced scorecard",
+        "as_of": as_of.isoformat(),
+        "generated": generated or dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "sections": out_sections,
+        "references": references,
+    }
+
+
+def _references(run: Runner, iris: list[str]) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for i in range(0, len(iris), 300):
+        batch = iris[i:i + 300]
+        for r in run("citations", {"__values__": batch}).records():
+            out.setdefault(r["citation"], r)
+    return out
+
+
+def local_runner(store) -> Runner:
+    from .engine import run_local
+
+    return _runner(lambda text, where: run_local(store, text, where=where))
+
+
+def remote_runner(endpoint: str, timeout: float) -> Runner:
+    from .endpoint import run_remote
+
+    return _runner(lambda text, where: run_remote(endpoint, text, timeout=timeout, where=where))
+
+
+def _runner(execute) -> Runner:
+    from .queries import bind, catalog, with_values
+
+    views = catalog()
+
+    def run(name: str, params: dict) -> Results:
+        view = views[name]
+        params = dict(params)
+        values = params.pop("__values__", None)
+        text = bind(view, params)
+        if values is not None:
+            text = with_values(text, "citation", values)
+        return execute(text, str(view.path))
+
+    return run
+

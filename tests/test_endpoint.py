@@ -1,0 +1,522 @@
+"""Remote queries, push and serve against a real Oxigraph server and real sockets (no mocks)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from atmp_kg.cli import cli
+from atmp_kg.engine import run_local
+from atmp_kg.queries import bind, catalog
+from atmp_kg.run import run_query
+
+from oxigraph_server import OxigraphServer, free_port, fresh_oxigraph_server, oxigraph_server  # noqa: F401
+
+pytestmark = pytest.mark.server
+
+ROOT = Path(__file__).resolve().parent.parent
+SHAPES = ROOT / "tests" / "fixtures" / "shapes"
+INVALID = SHAPES / "invalid" / "product-missing-citation.ttl"
+VALID = SHAPES / "valid" / "complete-graph.ttl"
+WARNING_ONLY = SHAPES / "warning" / "finding-undated.ttl"
+
+AS_OF_DATES = ("2018-12-31", "2025-07-15")
+KNOWN_VALUES = {"number": ("EMEA/H/C/004090",)}
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def invoke(*args: str, env: dict | None = None):
+    """Run the CLI in-process; returns (exit code, stdout, stderr)."""
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def assert_one_line_fault(code: int, err: str, endpoint: str, expected_code: int = 3) -> str:
+    assert code == expected_code, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert endpoint in lines[0], err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def remote_count(url: str, graph: str | None = None) -> int:
+    text = COUNT if graph is None else f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    return int(run_query(text, endpoint=url, timeout=10).values("n")[0])
+
+
+# ---------------------------------------------------------------- the shipped graph, pushed once
+
+@pytest.fixture(scope="module")
+def pushed(oxigraph_server, shipped_store):  # noqa: F811
+    started = time.perf_counter()
+    code, out, err = invoke("push", "--store", oxigraph_server.store_url, "--timeout", "30")
+    seconds = time.perf_counter() - started
+    assert code == 0, err
+    n = len(shipped_store)
+    assert f"pushed {n} triples to {oxigraph_server.store_url}?default" in out
+    assert f"the store now holds {n} triples in the default graph" in out
+    assert err == ""
+    print(f"\npush of the shipped graph ({n} triples), validation included: {seconds:.2f} s; "
+          f"server start: {oxigraph_server.start_seconds:.3f} s")
+    return oxigraph_server
+
+
+def view_cases():
+    cases = []
+    for name, view in catalog().items():
+        choices = []
+        for p in view.params:
+            if p.type == "date" and p.name == "as_of":
+                choices.append([(p.name, d) for d in AS_OF_DATES])
+            elif p.name in KNOWN_VALUES:
+                choices.append([(p.name, v) for v in KNOWN_VALUES[p.name]])
+            elif p.default is not None:
+                choices.append([])  # the default is used
+            else:
+                raise AssertionError(f"view {name}: give tests a value for its required parameter {p.name}")
+        combos = [{}]
+        for options in choices:
+            if options:
+                combos = [dict(c, **{k: v}) for c in combos for k, v in options]
+        for values in combos:
+            label = name + "".join(f"[{k}={v}]" for k, v in values.items())
+            cases.append(pytest.param(name, values, id=label))
+    return cases
+
+
+@pytest.mark.parametrize("name,values", view_cases())
+def test_every_view_gives_the_same_rows_remotely(pushed, shipped_store, name, values):
+    view = catalog()[name]
+    text = bind(view, values)
+    local = run_local(shipped_store, text, where=name)
+    remote = run_query(text, endpoint=pushed.query_url, timeout=30, where=name)
+    assert remote.variables == local.variables
+    assert remote.boolean == local.boolean
+    assert remote.canonical_rows() == local.canonical_rows()
+
+
+def test_views_are_not_vacuous(pushed):
+    rows = run_query(bind(catalog()["atmps"], {"as_of": "2025-07-15"}), endpoint=pushed.query_url, timeout=30).rows
+    assert len(rows) > 10
+    history = run_query(bind(catalog()["history"], {"number": "EMEA/H/C/004090"}), endpoint=pushed.query_url, timeout=30)
+    assert history.rows
+
+
+def test_query_command_with_endpoint_matches_embedded(pushed):
+    args = ("query", "atmps", "--param", "as_of=2025-07-15", "--format", "json")
+    code, remote, err = invoke(*args, "--endpoint", pushed.query_url)
+    assert code == 0, err
+    code, local, _ = invoke(*args)
+    assert code == 0
+    r, loc = json.loads(remote), json.loads(local)
+    assert r["head"] == loc["head"]
+    key = lambda b: json.dumps(b, sort_keys=True)  # noqa: E731
+    assert sorted(r["results"]["bindings"], key=key) == sorted(loc["results"]["bindings"], key=key)
+
+
+def test_ask_and_construct_remotely(pushed, shipped_store, tmp_path):
+    ask = "ASK { ?p a <https://w3id.org/atmp-kg/ontology#MedicinalProduct> }"
+    assert run_query(ask, endpoint=pushed.query_url, timeout=10).boolean is True
+    construct = ("CONSTRUCT { ?s ?p ?o } WHERE { ?s a <https://w3id.org/atmp-kg/ontology#Source> ; ?p ?o }")
+    remote = run_query(construct, endpoint=pushed.query_url, timeout=10)
+    local = run_local(shipped_store, construct)
+    assert remote.variables == ["subject", "predicate", "object"]
+    assert remote.rows and remote.canonical_rows() == local.canonical_rows()
+
+
+def test_push_refuses_a_graph_that_does_not_conform(pushed, shipped_store):
+    before = remote_count(pushed.query_url)
+    view = bind(catalog()["atmps"], {"as_of": "2025-07-15"})
+    rows_before = run_query(view, endpoint=pushed.query_url, timeout=30).canonical_rows()
+    code, out, err = invoke("push", "--store", pushed.store_url, "--data", str(INVALID))
+    assert code == 1
+    assert "does not conform" in err and "nothing was pushed" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert out == ""
+    assert remote_count(pushed.query_url) == before == len(shipped_store)
+    assert run_query(view, endpoint=pushed.query_url, timeout=30).canonical_rows() == rows_before
+
+
+def test_update_through_query_is_refused_before_anything_is_sent(pushed, fault_server, tmp_path):
+    update = tmp_path / "update.rq"
+    update.write_text("PREFIX ex: <http://example.org/>\nINSERT DATA { ex:a ex:b ex:c }\n", encoding="utf-8")
+    before = remote_count(pushed.query_url)
+    for url in (pushed.query_url, fault_server.url("/ok")):
+        code, out, err = invoke("query", str(update), "--endpoint", url)
+        assert code == 2, err
+        assert "read-only" in err and "Traceback" not in err
+    assert remote_count(pushed.query_url) == before
+    assert fault_server.requests == []
+    delete = tmp_path / "delete.rq"
+    delete.write_text("# SELECT in a comment\nDELETE WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    assert invoke("query", str(delete), "--endpoint", pushed.query_url)[0] == 2
+    assert remote_count(pushed.query_url) == before
+
+
+# ---------------------------------------------------------------- push: graphs, replacement, faults
+
+def test_push_replaces_the_graph_and_handles_named_graphs(fresh_oxigraph_server):  # noqa: F811
+    server = fresh_oxigraph_server
+    code, out, err = invoke("push", "--store", server.store_url, "--data", str(VALID))
+    assert code == 0, err
+    first = remote_count(server.query_url)
+    assert f"the store now holds {first} triples in the default graph" in out
+
+    # A second push replaces the default graph: nothing of the first is left.
+    code, out, err = invoke("push", "--store", server.store_url, "--data", str(WARNING_ONLY))
+    assert code == 0, err
+    second = remote_count(server.query_url)
+    assert f"the store now holds {second} triples" in out
+    from atmp_kg.graph import load_store
+
+    assert second == len(load_store([WARNING_ONLY])) != first
+
+    # A named graph: Oxigraph keeps it out of the default graph; query it with GRAPH <IRI>.
+    iri = "https://w3id.org/atmp-kg/graph/test?x=1&y=2"
+    code, out, err = invoke("push", "--store", server.store_url, "--graph", iri, "--data", str(VALID))
+    assert code == 0, err
+    assert f"to {server.store_url}?graph=https%3A%2F%2Fw3id.org" in out
+    assert f"the store now holds {first} triples in <{iri}>" in out
+    assert remote_count(server.query_url, iri) == first
+    assert remote_count(server.query_url) == second
+
+    # A failed PUT (a body the store rejects) leaves the old graph whole.
+    from atmp_kg.endpoint import put_graph
+    from atmp_kg.errors import EndpointError
+
+    with pytest.raises(EndpointError, match="HTTP 400"):
+        put_graph(server.store_url, b"<http://a> <http://b> <http://c> .\n<http://a> <http://b> broken .\n",
+                  graph=None, timeout=10)
+    assert remote_count(server.query_url) == second
+
+
+def test_push_checks_its_arguments_before_validating():
+    started = time.perf_counter()
+    code, _, err = invoke("push", "--store", "http://127.0.0.1:9/somewhere", "--data", str(VALID))
+    assert code == 2 and "--query-endpoint" in err
+    code, _, err = invoke("push", "--store", "ftp://example.org/store")
+    assert code == 2 and "only http:// and https://" in err
+    code, _, err = invoke("push", "--store", "http://127.0.0.1:9/store", "--graph", "not an iri")
+    assert code == 2 and "absolute IRI" in err
+    code, _, err = invoke("push", "--store", "http://127.0.0.1:9/store?default")
+    assert code == 2 and "without a query string" in err
+    assert time.perf_counter() - started < 5
+
+
+def test_push_to_a_stopped_store(tmp_path):
+    server = OxigraphServer(tmp_path / "db").start()
+    url = server.store_url
+    server.close()
+    code, out, err = invoke("push", "--store", url, "--data", str(VALID), "--timeout", "5")
+    line = assert_one_line_fault(code, err, f"{url}?default")
+    assert "connection refused" in line and out == ""
+
+
+def test_push_to_a_store_that_fails(fault_server):
+    url = fault_server.url("/500/store")
+    code, out, err = invoke("push", "--store", url, "--data", str(VALID))
+    line = assert_one_line_fault(code, err, url)
+    assert "HTTP 500" in line and "database is on fire" in line
+    put = [r for r in fault_server.requests if r["method"] == "PUT"]
+    assert put and put[0]["content-type"].startswith("application/n-triples")
+    assert put[0]["path"] == "/500/store?default"
+
+
+# ---------------------------------------------------------------- faults against real sockets
+
+class FaultHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):  # keep pytest output clean
+        pass
+
+    def _record(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.server.requests.append({
+            "method": self.command, "path": self.path, "body": body,
+            "content-type": self.headers.get("Content-Type", ""),
+            "accept": self.headers.get("Accept", ""),
+            "user-agent": self.headers.get("User-Agent", ""),
+            "authorization": self.headers.get("Authorization"),
+        })
+        return body
+
+    def _send(self, status: int, ctype: str, body: bytes, headers: dict | None = None):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_PUT(self):
+        self._record()
+        if self.path.startswith("/500/"):
+            self._send(500, "text/plain", b"database is on fire\nat line 42 of something\n")
+        else:
+            self._send(204, "text/plain", b"")
+
+    def do_POST(self):
+        self._record()
+        rows2 = {"head": {"vars": ["x"]}, "results": {"bindings": [
+            {"x": {"type": "literal", "value": "1"}}, {"x": {"type": "literal", "value": "2"}}]}}
+        p = self.path.split("?")[0]
+        if p == "/500":
+            self._send(500, "text/plain", b"\n  Virtuoso 42000 Error: the server broke\nsecond line\n")
+        elif p == "/html":
+            self._send(200, "text/html; charset=utf-8",
+                       b"<!DOCTYPE html><html><head><title>Sign in - Example SSO</title></head><body>Please log in</body></html>")
+        elif p == "/badjson":
+            self._send(200, "application/sparql-results+json", b'{"head": {"vars": ["x"]}, "results": {"bind')
+        elif p == "/truncated":
+            self._send(200, "application/sparql-results+json", json.dumps(rows2).encode(), {"X-SPARQL-MaxRows": "2"})
+        elif p == "/maxrows-not-reached":
+            self._send(200, "application/sparql-results+json", json.dumps(rows2).encode(), {"X-SPARQL-MaxRows": "10000"})
+        elif p == "/redirect":
+            self._send(301, "text/plain", b"moved", {"Location": "https://elsewhere.example/sparql"})
+        elif p == "/auth":
+            if self.headers.get("Authorization") == "Basic " + base64.b64encode(b"ana:s3cret-pw").decode():
+                self._send(200, "application/sparql-results+json", json.dumps(rows2).encode())
+            else:
+                self._send(401, "text/plain", b"who are you?", {"WWW-Authenticate": 'Basic realm="x"'})
+        else:  # /ok
+            self._send(200, "application/sparql-results+json", json.dumps(rows2).encode())
+
+
+class FaultServer:
+    def __init__(self):
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), FaultHandler)
+        self.httpd.daemon_threads = True
+        self.httpd.requests = []
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def requests(self) -> list:
+        return self.httpd.requests
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture()
+def fault_server():
+    server = FaultServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture()
+def silent_server():
+    """Accepts connections and never answers (or, with drip=True, answers one byte every 0.2 s)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    stop = threading.Event()
+    held: list[socket.socket] = []
+    state = {"drip": False}
+
+    def accept():
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            held.append(conn)
+            if state["drip"]:
+                threading.Thread(target=drip, args=(conn,), daemon=True).start()
+
+    def drip(conn):
+        payload = b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\nX-Pad: " + b"x" * 1000
+        for byte in payload:
+            if stop.wait(0.2):
+                return
+            try:
+                conn.sendall(bytes([byte]))
+            except OSError:
+                return
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+
+    class Silent:
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/query"
+
+        @staticmethod
+        def dripping():
+            state["drip"] = True
+
+    yield Silent
+    stop.set()
+    thread.join(2)
+    for c in held:
+        c.close()
+    listener.close()
+
+
+def test_fault_connection_refused_by_a_stopped_server(tmp_path):
+    server = OxigraphServer(tmp_path / "db").start()
+    url = server.query_url
+    server.close()
+    code, out, err = invoke("query", "authorised-count", "--endpoint", url, "--timeout", "5")
+    line = assert_one_line_fault(code, err, url)
+    assert "connection refused" in line and out == ""
+
+
+@pytest.mark.parametrize("drip", [False, True], ids=["never-answers", "one-byte-every-0.2s"])
+def test_fault_timeout_is_honoured(silent_server, drip):
+    if drip:
+        silent_server.dripping()
+    started = time.perf_counter()
+    code, out, err = invoke("query", "authorised-count", "--endpoint", silent_server.url, "--timeout", "1")
+    elapsed = time.perf_counter() - started
+    line = assert_one_line_fault(code, err, silent_server.url)
+    assert "no" in line and "answer within 1 s" in line and "--timeout" in line
+    assert elapsed < 3.0, f"--timeout 1 took {elapsed:.2f} s"
+
+
+@pytest.mark.parametrize("path,expected", [
+    ("/500", "HTTP 500 Internal Server Error: Virtuoso 42000 Error: the server broke"),
+    ("/html", "answered with an HTML page (Sign in - Example SSO), not SPARQL results"),
+    ("/badjson", "answered with invalid JSON"),
+    ("/truncated", "results truncated at 2 rows by the server"),
+    ("/redirect", "HTTP 301 Moved Permanently: the server redirects to https://elsewhere.example/sparql; use that URL"),
+    ("/auth", "HTTP 401 Unauthorized: it needs credentials: set ATMP_KG_USER and ATMP_KG_PASSWORD"),
+])
+def test_fault_answers(fault_server, path, expected, monkeypatch, tmp_path):
+    monkeypatch.delenv("ATMP_KG_USER", raising=False)
+    monkeypatch.delenv("ATMP_KG_PASSWORD", raising=False)
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
+    url = fault_server.url(path)
+    code, out, err = invoke("query", "authorised-count", "--param", "as_of=2020-01-01", "--endpoint", url)
+    line = assert_one_line_fault(code, err, url)
+    assert expected in line
+    assert "second line" not in line and out == ""
+    assert len(fault_server.requests) == 1  # one request; the redirect is not followed
+
+
+def test_request_is_a_conneg_post_with_our_user_agent(fault_server):
+    from atmp_kg import __version__
+
+    results = run_query("SELECT ?x WHERE { ?x ?p ?o }", endpoint=fault_server.url("/ok"), timeout=5)
+    assert results.values("x") == ["1", "2"]
+    [req] = fault_server.requests
+    assert req["method"] == "POST" and req["path"] == "/ok"  # no format=/output= parameters
+    assert req["content-type"] == "application/x-www-form-urlencoded"
+    assert req["body"].startswith(b"query=SELECT")
+    assert "application/sparql-results+json" in req["accept"]
+    assert req["user-agent"] == f"atmp-kg/{__version__} (+https://w3id.org/atmp-kg)"
+    assert req["authorization"] is None
+
+
+def test_maxrows_header_below_the_limit_is_not_truncation(fault_server):
+    assert len(run_query("SELECT ?x WHERE { ?x ?p ?o }", endpoint=fault_server.url("/maxrows-not-reached"), timeout=5).rows) == 2
+
+
+# ---------------------------------------------------------------- credentials
+
+def test_credentials_from_the_environment_are_sent_and_never_shown(fault_server, monkeypatch, tmp_path):
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
+    env = {"ATMP_KG_USER": "ana", "ATMP_KG_PASSWORD": "s3cret-pw"}
+    code, out, err = invoke("query", "authorised-count", "--endpoint", fault_server.url("/auth"), env=env)
+    assert code == 0, err
+    assert "s3cret" not in out + err
+    env["ATMP_KG_PASSWORD"] = "wrong-pw"
+    code, out, err = invoke("query", "authorised-count", "--endpoint", fault_server.url("/auth"), env=env)
+    line = assert_one_line_fault(code, err, fault_server.url("/auth"))
+    assert "credentials were refused" in line and "wrong-pw" not in out + err
+
+
+def test_credentials_from_netrc(fault_server, monkeypatch, tmp_path):
+    monkeypatch.delenv("ATMP_KG_USER", raising=False)
+    monkeypatch.delenv("ATMP_KG_PASSWORD", raising=False)
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login ana password s3cret-pw\n", encoding="utf-8")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    results = run_query("SELECT ?x WHERE { ?x ?p ?o }", endpoint=fault_server.url("/auth"), timeout=5)
+    assert len(results.rows) == 2
+
+
+def test_credentials_in_the_url_are_refused_and_not_echoed(fault_server):
+    url = fault_server.url("/ok").replace("http://", "http://ana:s3cret-pw@")
+    code, out, err = invoke("query", "authorised-count", "--endpoint", url)
+    assert code == 2 and "credentials in the URL are refused" in err
+    assert "s3cret" not in out + err
+    assert fault_server.requests == []
+    code, _, err = invoke("push", "--store", url.replace("/ok", "/store"))
+    assert code == 2 and "s3cret" not in err
+
+
+# ---------------------------------------------------------------- serve
+
+def test_serve_answers_a_plain_http_client_and_stops_on_ctrl_c(tmp_path, shipped_store):
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = dict(os.environ, TMPDIR=str(temp), PYTHONUNBUFFERED="1")
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "atmp_kg.cli", "serve", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        first = proc.stdout.readline()
+        assert first.startswith("SPARQL query endpoint: http://127.0.0.1:"), first + proc.stderr.read()
+        query_url = first.split(": ", 1)[1].strip()
+        ready = time.perf_counter() - started
+        assert proc.stdout.readline().startswith("Graph Store (read-only): http://127.0.0.1:")
+
+        request = urllib.request.Request(query_url, data=COUNT.encode(), method="POST", headers={
+            "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+        with urllib.request.urlopen(request, timeout=10) as r:
+            answer = json.load(r)
+        assert int(answer["results"]["bindings"][0]["n"]["value"]) == len(shipped_store)
+
+        update = urllib.request.Request(query_url.replace("/query", "/update"), method="POST",
+                                        data=b"INSERT DATA { <http://a> <http://b> <http://c> }",
+                                        headers={"Content-Type": "application/sparql-update"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(update, timeout=10)
+        assert refused.value.code == 403
+        assert list(temp.iterdir()), "the server's temporary copy should exist while it runs"
+
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+        err = proc.stderr.read()
+        assert "Traceback" not in err
+        print(f"\nserve: answering {ready:.2f} s after the command started")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert list(temp.iterdir()) == [], "serve must remove its temporary folder"
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", int(query_url.rsplit(":", 1)[1].split("/")[0])), timeout=1)
+
+
+def test_serve_without_the_server_package_names_the_extra(monkeypatch):
+    monkeypatch.setattr(sys, "executable", "/nonexistent/bin/python")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    code, out, err = invoke("serve", "--port", "0")
+    assert code == 2
+    assert "atmp-kg[server]" in err and len(err.strip().splitlines()) == 1
