@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -99,6 +100,37 @@ def view_cases():
     return cases
 
 
+_CONCAT = re.compile(
+    r"GROUP_CONCAT\s*\((?:[^()]|\([^()]*\))*?(?:;\s*separator\s*=\s*(\"[^\"]*\"|'[^']*'))?\s*\)\s*AS\s*[?$](\w+)",
+    re.IGNORECASE,
+)
+
+
+def concat_columns(text: str) -> dict[str, str]:
+    """{variable: separator} for every GROUP_CONCAT ... AS ?variable in a query."""
+    return {m.group(2): (m.group(1)[1:-1] if m.group(1) else " ") for m in _CONCAT.finditer(text)}
+
+
+def rows_with_sorted_concats(results, separators: set[str]) -> list[tuple]:
+    """canonical_rows() with every literal's separator-delimited items sorted.
+
+    SPARQL 1.1 leaves the order of GROUP_CONCAT items open, and views CONCAT such values into
+    other columns, so every literal is split on each separator the query's GROUP_CONCATs use.
+    """
+    rows = []
+    for row in results.rows:
+        fixed = {}
+        for var, t in row.items():
+            if t.get("type") == "literal":
+                value = t["value"]
+                for sep in sorted(separators, key=len, reverse=True):
+                    value = sep.join(sorted(value.split(sep)))
+                t = dict(t, value=value)
+            fixed[var] = t
+        rows.append(fixed)
+    return type(results)(variables=results.variables, rows=rows).canonical_rows()
+
+
 @pytest.mark.parametrize("name,values", view_cases())
 def test_every_view_gives_the_same_rows_remotely(pushed, shipped_store, name, values):
     view = catalog()[name]
@@ -107,7 +139,17 @@ def test_every_view_gives_the_same_rows_remotely(pushed, shipped_store, name, va
     remote = run_query(text, endpoint=pushed.query_url, timeout=30, where=name)
     assert remote.variables == local.variables
     assert remote.boolean == local.boolean
-    assert remote.canonical_rows() == local.canonical_rows()
+    assert len(remote.rows) == len(local.rows)
+    if remote.canonical_rows() == local.canonical_rows():
+        return
+    # The only difference an engine may make: the order of the items GROUP_CONCAT joins.
+    separators = set(concat_columns(text).values()) - {""}
+    assert separators, "the rows differ, and not by GROUP_CONCAT order"
+    assert rows_with_sorted_concats(remote, separators) == rows_with_sorted_concats(local, separators)
+    differing = sorted(v for v in remote.variables
+                       if sorted(remote.values(v), key=repr) != sorted(local.values(v), key=repr))
+    pytest.xfail(f"{name}: same rows except the order of GROUP_CONCAT items in {', '.join(differing) or 'a column'}; "
+                 "order the aggregated values in a subquery to make the view engine-independent")
 
 
 def test_views_are_not_vacuous(pushed):

@@ -252,27 +252,25 @@ def push(store_url: str, graph: str | None, data: tuple[str, ...], query_endpoin
     Credentials come from ATMP_KG_USER / ATMP_KG_PASSWORD or a netrc entry for the host.
     A graph that does not conform is not pushed (exit 1); a failed PUT leaves the old graph whole.
     """
-    from .endpoint import check_graph_iri, check_url, push as run
+    import shlex
+
+    from .endpoint import plan_push, push as run
     from .errors import NotConforming
     from .export import export as to_format
     from .graph import data_paths, load_store
     from .validate import validate_store
 
-    check_url(store_url, "store")  # fail on a bad URL before the slow validation
-    if query_endpoint:
-        check_url(query_endpoint)
-    if graph is not None:
-        check_graph_iri(graph)
+    plan = plan_push(store_url, graph=graph, query_endpoint=query_endpoint)  # before the slow validation
     files = data_paths(list(data) or None)
     store = load_store(files)
     report = validate_store(store, files)
     if not report.conforms:
         raise NotConforming(
             f"the graph does not conform ({len(report.errors)} problem(s) on {len(report.by_focus())} node(s)); "
-            f"nothing was pushed; run `atmp-kg validate{''.join(' ' + d for d in data)}` for the details"
+            f"nothing was pushed; run `atmp-kg validate{''.join(' ' + shlex.quote(d) for d in data)}` for the details"
         )
     body = to_format(store, "nt").encode("utf-8")
-    result = run(store_url, body, len(store), graph=graph, query_endpoint=query_endpoint, timeout=timeout)
+    result = run(plan, body, len(store), timeout=timeout)
     click.echo(f"pushed {result.sent} triples to {result.target} in {result.seconds:.2f} s; "
                f"the store now holds {result.held} triples in {'<' + graph + '>' if graph else 'the default graph'}")
     if result.held != result.sent:

@@ -436,19 +436,31 @@ def check_graph_iri(graph: str) -> str:
     return graph
 
 
-def push(store_url: str, ntriples: bytes, sent: int, *, graph: str | None = None,
-         query_endpoint: str | None = None, timeout: float = 300.0) -> PushResult:
-    """PUT the graph into the store, then count what the store holds there."""
+@dataclass
+class PushPlan:
+    store_url: str
+    graph: str | None
+    target: str            # the Graph Store Protocol URL that is PUT
+    query_endpoint: str    # where the triple count is asked
+
+
+def plan_push(store_url: str, *, graph: str | None = None, query_endpoint: str | None = None) -> PushPlan:
+    """Check a push's URLs and graph IRI without touching the network (InputError if unusable)."""
     check_url(store_url, "store")
     if graph is not None:
         check_graph_iri(graph)
-    graph_url(store_url, graph)
+    target = graph_url(store_url, graph)
     if query_endpoint is None:
         query_endpoint = derive_query_endpoint(store_url)
         if query_endpoint is None:
             raise InputError(f"store {redact(store_url)}: cannot tell its query endpoint; give --query-endpoint URL")
     check_url(query_endpoint)
-    seconds = put_graph(store_url, ntriples, graph=graph, timeout=timeout)
-    held = count_triples(query_endpoint, graph, timeout=timeout)
-    return PushResult(target=redact(graph_url(store_url, graph)), sent=sent, held=held, seconds=seconds,
-                      query_endpoint=redact(query_endpoint))
+    return PushPlan(store_url=store_url, graph=graph, target=target, query_endpoint=query_endpoint)
+
+
+def push(plan: PushPlan, ntriples: bytes, sent: int, *, timeout: float = 300.0) -> PushResult:
+    """PUT the graph into the store (one request), then count what the store holds there."""
+    seconds = put_graph(plan.store_url, ntriples, graph=plan.graph, timeout=timeout)
+    held = count_triples(plan.query_endpoint, plan.graph, timeout=timeout)
+    return PushResult(target=redact(plan.target), sent=sent, held=held, seconds=seconds,
+                      query_endpoint=redact(plan.query_endpoint))

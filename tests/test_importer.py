@@ -1,0 +1,237 @@
+"""The EMA importer on the five real snapshots and on small workbooks built here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from conftest import EMA, read_ema_rows
+
+NEW_HEADER = ["Category", "Name of medicine", "EMA product number", "Medicine status", "Opinion status",
+              "Therapeutic area (MeSH)", "Advanced therapy", "Orphan medicine", "Conditional approval",
+              "Marketing authorisation developer / applicant / holder", "Marketing authorisation date",
+              "Withdrawal / expiry / revocation / lapse of marketing authorisation date", "Opinion adopted date"]
+
+
+def make_xlsx(path, rows, *, stamp="15/07/2025 - 18:00", header=NEW_HEADER, preamble=8):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    if preamble:
+        ws.append(["Content type:", "Medicine", "Output automatically generated from content on www.ema.europa.eu on:", stamp] if stamp else [])
+        for _ in range(preamble - 1):
+            ws.append([])
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+def row(number="EMEA/H/C/000001", name="Testcel", status="Authorised", atmp="Yes", ma="01/02/2020", end=None, **kw):
+    values = {"Category": "Human", "Name of medicine": name, "EMA product number": number, "Medicine status": status,
+              "Advanced therapy": atmp, "Orphan medicine": kw.get("orphan", "No"), "Conditional approval": kw.get("conditional", "No"),
+              "Marketing authorisation developer / applicant / holder": "Holder B.V.", "Marketing authorisation date": ma,
+              "Withdrawal / expiry / revocation / lapse of marketing authorisation date": end,
+              "Opinion adopted date": kw.get("opinion")}
+    return [values.get(h) for h in NEW_HEADER]
+
+
+def graph(turtle: str):
+    import pyoxigraph as ox
+
+    s = ox.Store()
+    s.load(turtle.encode(), ox.RdfFormat.TURTLE)
+    return s
+
+
+def ask(store, where: str) -> bool:
+    return bool(store.query("PREFIX atmp: <https://w3id.org/atmp-kg/ontology#> ASK { " + where + " }"))
+
+
+# ---------------------------------------------------------------- the real snapshots
+
+@pytest.fixture(scope="module")
+def imported():
+    from atmp_kg.importers.ema import import_file, known_atmp_numbers
+    from atmp_kg import resources
+
+    known = known_atmp_numbers([resources.path("data") / "curated"])
+    out = {}
+    for f in sorted(EMA.glob("*.xlsx")):
+        out[f.name] = import_file(f, generated_on="2023-06-12" if "undated" in f.name else None, known_atmps=known)
+    return out
+
+
+def test_every_snapshot_imports_with_its_layout_and_stamp(imported):
+    stamps = {name: (r.layout, r.generated_on.isoformat()) for name, r in imported.items()}
+    assert stamps == {
+        "ema-epar-report_2018-12-23.xlsx": ("EPAR report", "2018-12-23"),
+        "ema-epar-report_2022-11-17.xlsx": ("EPAR report", "2022-11-17"),
+        "ema-epar-report_undated.xlsx": ("EPAR report", "2023-06-12"),
+        "ema-medicines-report_2024-08-22.xlsx": ("Medicines report", "2024-08-22"),
+        "ema-medicines-report_2025-07-15.xlsx": ("Medicines report", "2025-07-15"),
+    }
+
+
+def test_flagged_atmps_of_2025_are_all_imported(imported, ema_2025):
+    flagged = {r["EMA product number"].strip() for r in ema_2025 if r.get("Advanced therapy") == "Yes"}
+    assert len(flagged) == 28
+    store = graph(imported["ema-medicines-report_2025-07-15.xlsx"].turtle)
+    numbers = {s["n"].value for s in store.query("PREFIX atmp: <https://w3id.org/atmp-kg/ontology#> SELECT ?n WHERE { ?p atmp:productNumber ?n }")}
+    assert flagged <= numbers
+    # Products known as ATMPs from curated sources come in too, though EMA had not yet set the flag.
+    assert {"EMEA/H/C/005907", "EMEA/H/C/005772"} <= numbers
+
+
+def test_kymriah_dates_differ_between_exports_and_both_are_kept(imported):
+    old = graph(imported["ema-epar-report_2018-12-23.xlsx"].turtle)
+    new = graph(imported["ema-medicines-report_2025-07-15.xlsx"].turtle)
+    base = "<https://w3id.org/atmp-kg/id/action/EMEA-H-C-004090/marketing-authorisation/"
+    assert ask(old, base + "2018-08-22> atmp:date ?d")
+    assert ask(new, base + "2018-08-23> atmp:date ?d")
+    assert not ask(new, base + "2018-08-22> atmp:date ?d")
+
+
+def test_product_iris_are_stable_across_snapshots(imported):
+    for r in imported.values():
+        if "2018" in r.source_iri or "2025" in r.source_iri:
+            assert "<https://w3id.org/atmp-kg/id/product/EMEA-H-C-004090>" in r.turtle or "product:EMEA-H-C-004090" in r.turtle
+
+
+def test_every_node_is_cited_to_the_file_and_row(imported):
+    r = imported["ema-medicines-report_2024-08-22.xlsx"]
+    store = graph(r.turtle)
+    uncited = list(store.query("""
+        PREFIX atmp: <https://w3id.org/atmp-kg/ontology#>
+        PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT ?n WHERE {
+          ?n a ?t . FILTER(?t IN (atmp:MedicinalProduct, atmp:Observation) || STRSTARTS(STR(?n), "https://w3id.org/atmp-kg/id/action/"))
+          FILTER NOT EXISTS { ?n prov:wasDerivedFrom ?c . ?c dcterms:source ?s ; atmp:row ?row . ?s atmp:sha256 ?h }
+        }"""))
+    assert uncited == []
+    assert "bdad717dec2ad14df72f74997960a439b664d94f496e9fd9791d72e60c038886" in r.turtle
+
+
+def test_kymriah_row_numbers_match_the_spreadsheet(imported):
+    rows = read_ema_rows("ema-medicines-report_2025-07-15.xlsx")
+    kymriah = next(r for r in rows if r["EMA product number"] == "EMEA/H/C/004090")
+    turtle = imported["ema-medicines-report_2025-07-15.xlsx"].turtle
+    assert f"/row-{kymriah['_row']}/marketing-authorisation-date>" in turtle
+
+
+def test_import_is_deterministic():
+    from atmp_kg.importers.ema import import_file
+
+    f = EMA / "ema-medicines-report_2024-08-22.xlsx"
+    a = import_file(f, known_atmps={"EMEA/H/C/004090"})
+    b = import_file(f, known_atmps={"EMEA/H/C/004090"})
+    assert a.turtle == b.turtle
+
+
+def test_rebuild_reproduces_the_committed_data():
+    from atmp_kg.rebuild import rebuild
+
+    assert rebuild(write=False) == []
+
+
+def test_all_medicines_takes_every_human_row_and_no_veterinary_row():
+    from atmp_kg.importers.ema import import_file
+
+    rows = read_ema_rows("ema-medicines-report_2025-07-15.xlsx")
+    human = {r["EMA product number"] for r in rows if r.get("Category") == "Human"}
+    r = import_file(EMA / "ema-medicines-report_2025-07-15.xlsx", all_medicines=True)
+    assert r.products == len(human) == 2210
+    assert "EMEA/V/C/" not in r.turtle
+
+
+def test_undated_snapshot_is_refused_without_generated_on(run_cli):
+    code, _, err = run_cli("import", "ema", str(EMA / "ema-epar-report_undated.xlsx"))
+    assert code == 2 and "generation stamp" in err and "--generated-on" in err
+
+
+def test_generated_on_disagreeing_with_stamp_is_refused(run_cli):
+    code, _, err = run_cli("import", "ema", str(EMA / "ema-epar-report_2018-12-23.xlsx"), "--generated-on", "2020-01-01")
+    assert code == 2 and "2018-12-23" in err
+
+
+# ---------------------------------------------------------------- workbooks built here
+
+def test_header_found_on_row_one_of_a_resaved_copy(tmp_path):
+    from atmp_kg.importers.ema import import_file
+
+    f = make_xlsx(tmp_path / "resaved.xlsx", [row()], stamp=None, preamble=0)
+    r = import_file(f, generated_on="2025-01-02")
+    assert r.products == 1 and r.generated_on == dt.date(2025, 1, 2)
+    assert "No generation stamp" in r.turtle
+
+
+def test_dates_in_every_form_and_impossible_dates_reported(tmp_path):
+    from atmp_kg.importers.ema import import_file
+
+    rows = [row("EMEA/H/C/000001", ma="03/04/2019"),
+            row("EMEA/H/C/000002", ma=43831),                    # Excel serial for 2020-01-01
+            row("EMEA/H/C/000003", ma=dt.datetime(2021, 5, 6, 1, 0)),
+            row("EMEA/H/C/000004", ma="31/02/2020")]
+    r = import_file(make_xlsx(tmp_path / "dates.xlsx", rows))
+    assert "marketing-authorisation/2019-04-03>" in r.turtle
+    assert "marketing-authorisation/2020-01-01>" in r.turtle
+    assert "marketing-authorisation/2021-05-06>" in r.turtle
+    assert "EMEA-H-C-000004/marketing-authorisation" not in r.turtle
+    assert any("row 13" in w and "Marketing authorisation date" in w and "31/02/2020" in w for w in r.warnings)
+
+
+def test_flags_in_any_case(tmp_path):
+    from atmp_kg.importers.ema import import_file
+
+    rows = [row("EMEA/H/C/000001", atmp="YES", orphan="yes "), row("EMEA/H/C/000002", atmp="no")]
+    r = import_file(make_xlsx(tmp_path / "flags.xlsx", rows))
+    assert r.products == 1
+    assert "atmp:orphan true" in r.turtle
+
+
+def test_strict_mode_fails_on_a_bad_cell(tmp_path, run_cli):
+    f = make_xlsx(tmp_path / "bad.xlsx", [row(ma="2020/13/45")])
+    code, _, err = run_cli("import", "ema", str(f), "--strict")
+    assert code == 2 and "row 10" in err and "Marketing authorisation date" in err
+
+
+def test_csv_renamed_to_xlsx_is_refused(tmp_path, run_cli):
+    f = tmp_path / "export.xlsx"
+    f.write_text("Name of medicine,EMA product number\nX,EMEA/H/C/000001\n")
+    code, _, err = run_cli("import", "ema", str(f))
+    assert code == 2 and "not an xlsx" in err and "CSV" in err
+
+
+def test_workbook_without_header_is_refused(tmp_path, run_cli):
+    f = make_xlsx(tmp_path / "noheader.xlsx", [["a", "b"]], header=["x", "y", "z"])
+    code, _, err = run_cli("import", "ema", str(f))
+    assert code == 2 and "no recognisable header" in err
+
+
+def test_missing_product_number_column_is_refused(tmp_path, run_cli):
+    header = [h for h in NEW_HEADER if h != "EMA product number"]
+    f = make_xlsx(tmp_path / "nonumber.xlsx", [], header=header)
+    code, _, err = run_cli("import", "ema", str(f))
+    assert code == 2 and "product-number column" in err
+
+
+def test_unreadable_paths_are_refused(tmp_path, run_cli):
+    code, _, err = run_cli("import", "ema", str(tmp_path))
+    assert code == 2 and "folder" in err
+    empty = tmp_path / "empty.xlsx"
+    empty.write_bytes(b"")
+    code, _, err = run_cli("import", "ema", str(empty))
+    assert code == 2 and "empty file" in err
+    code, _, err = run_cli("import", "ema", str(tmp_path / "missing.xlsx"))
+    assert code == 2 and "no such file" in err
+
+
+def test_row_without_number_is_named_not_dropped_silently(tmp_path):
+    from atmp_kg.importers.ema import import_file
+
+    r = import_file(make_xlsx(tmp_path / "gap.xlsx", [row(), row(number=None, name="Nameless")]))
+    assert any("row 11" in w and "no product number" in w for w in r.warnings)

@@ -1,0 +1,119 @@
+"""The views on the shipped graph, checked against oracles read independently from EMA's files."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from conftest import parse_ema_date
+
+
+def run(store, name, **params):
+    from atmp_kg.engine import run_local
+    from atmp_kg.queries import bind, resolve
+
+    return run_local(store, bind(resolve(name), params))
+
+
+def test_2018_has_the_13_atmps_including_kymriah_and_luxturna(shipped_store):
+    rows = run(shipped_store, "atmps", as_of="2018-12-31").records()
+    names = {r["name"] for r in rows}
+    assert len(rows) == 13
+    assert {"Kymriah", "Luxturna"} <= names
+    assert "Zynteglo" not in names  # authorised 2019
+
+
+@pytest.mark.parametrize("as_of", ["2009-12-31", "2012-12-31", "2015-06-30", "2018-08-22", "2020-06-30", "2022-12-31", "2025-07-15"])
+def test_atmps_membership_matches_the_ema_exports(shipped_store, ema_atmp_first_authorised, as_of):
+    """Every product EMA flags as an ATMP, authorised (earliest date in any export) by as_of."""
+    day = dt.date.fromisoformat(as_of)
+    expected = {n for n, d in ema_atmp_first_authorised.items() if d <= day}
+    got = {r["number"] for r in run(shipped_store, "atmps", as_of=as_of).records()}
+    assert expected <= got
+    # Anything beyond EMA's flag must be a product the curated data authorise before as_of.
+    for extra in got - expected:
+        assert extra in ("EMEA/H/C/005907", "EMEA/H/C/005772"), extra
+
+
+def test_statuses_follow_the_ema_end_dates(shipped_store, ema_2025):
+    """For each flagged ATMP with an end date in the 2025 export: authorised the day before it
+    (unless a source records a suspension), and in EMA's status from that date on."""
+    checked = 0
+    for r in ema_2025:
+        end = parse_ema_date(r.get("Withdrawal / expiry / revocation / lapse of marketing authorisation date"))
+        if r.get("Advanced therapy") != "Yes" or not end:
+            continue
+        number = r["EMA product number"].strip()
+        after = {x["number"]: x for x in run(shipped_store, "atmps", as_of=end.isoformat()).records()}
+        assert after[number]["status"] == r["Medicine status"].lower(), number
+        checked += 1
+    assert checked >= 6
+
+
+def test_status_on_dates_sourced_by_curated_notices(shipped_store):
+    """Maci was suspended on 19 November 2014 (EMA referral page, data/curated/regulatory-ends.ttl)."""
+    before = {r["name"]: r["status"] for r in run(shipped_store, "atmps", as_of="2014-11-18").records()}
+    during = {r["name"]: r["status"] for r in run(shipped_store, "atmps", as_of="2015-01-01").records()}
+    assert before["Maci"] == "authorised"
+    assert during["Maci"] == "suspended"
+
+
+def test_conflicts_show_kymriah_both_dates_and_sources(shipped_store):
+    rows = run(shipped_store, "conflicts").records()
+    k = [r for r in rows if r["number"] == "EMEA/H/C/004090" and r["fact"] == "marketing authorisation date"]
+    assert len(k) == 1
+    assert (k[0]["value1"], k[0]["value2"]) == ("2018-08-22", "2018-08-23")
+    assert "EPAR report" in k[0]["source1"] and "Medicines report" in k[0]["source2"]
+
+
+def test_history_of_kymriah_cites_every_export(shipped_store):
+    rows = run(shipped_store, "history", number="EMEA/H/C/004090").records()
+    observations = [r for r in rows if r["kind"] == "observation"]
+    assert len({r["date"] for r in observations}) == 5
+    ma = {(r["date"], r["source"]) for r in rows if r["kind"] == "marketing authorisation"}
+    assert {d for d, _ in ma} == {"2018-08-22", "2018-08-23"}
+    assert all(r["locator"] for r in rows)
+
+
+def test_history_needs_its_parameter(shipped_store):
+    from atmp_kg.errors import InputError
+    from atmp_kg.queries import bind, resolve
+
+    with pytest.raises(InputError, match="number"):
+        bind(resolve("history"), {})
+
+
+def test_authorised_count_agrees_with_atmps(shipped_store):
+    for as_of in ("2016-01-01", "2023-01-01"):
+        n = int(run(shipped_store, "authorised-count", as_of=as_of).records()[0]["authorised"])
+        assert n == len(run(shipped_store, "atmps", as_of=as_of).rows)
+
+
+def test_opinion_to_decision_days_are_calendar_days(shipped_store):
+    for r in run(shipped_store, "opinion-to-decision").records():
+        a = dt.date.fromisoformat(r["opinion"][:10])
+        b = dt.date.fromisoformat(r["authorised"][:10])
+        assert int(r["days"]) == (b - a).days
+
+
+def test_every_view_runs_and_is_documented():
+    from atmp_kg.queries import catalog
+
+    views = catalog()
+    assert len(views) >= 14
+    for v in views.values():
+        assert v.title != v.name and v.description, v.name
+
+
+def test_preferred_class_block_is_identical_in_every_view(root):
+    """The class rule is duplicated (plain SPARQL has no includes); the copies must not drift."""
+    import re
+
+    blocks = set()
+    for name in ("atmps", "classes", "events-per-year"):
+        text = (root / "queries" / f"{name}.rq").read_text()
+        m = re.search(r"# --- preferred class.*?# --- end preferred class ---", text, re.S)
+        assert m, name
+        blocks.add("\n".join(line.strip() for line in m.group().splitlines()))
+    assert len(blocks) == 1
