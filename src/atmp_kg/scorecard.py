@@ -41,6 +41,7 @@ class Item:
     group: str | None = None
     row: dict | None = None
     kind: str | None = None
+    dated: str | None = None
 
 
 @dataclass
@@ -171,7 +172,7 @@ class _Builder:
         text = e["text"]
         if e.get("value") and e.get("unit") and e["value"] not in text:
             text += f" ({_number(e['value'])} {e['unit']})"
-        return Item(text, _split(e.get("cites")), group, kind=e["kind"])
+        return Item(text, _split(e.get("cites")), group, kind=e["kind"], dated=e.get("dated"))
 
     def _computed_highlights(self, atmps: list[dict]) -> list[Item]:
         items: list[Item] = []
@@ -285,6 +286,8 @@ def build_model(run: Runner, as_of: dt.date, *, generated: str | None = None) ->
                 d["group"] = it.group
             if it.kind:
                 d["kind"] = it.kind
+            if it.dated:
+                d["dated"] = it.dated
             if it.row:
                 d["row"] = {k: v for k, v in it.row.items() if k not in ("cites", "cites1", "cites2", "product", "node", "finding")}
             items.append(d)

@@ -1,0 +1,67 @@
+"""The installed command as a real subprocess, and a non-editable install from a wheel."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+
+import pytest
+
+from conftest import ROOT
+
+
+def _atmp_kg() -> str:
+    exe = shutil.which("atmp-kg")
+    if not exe:
+        pytest.fail("the atmp-kg console script is not installed")
+    return exe
+
+
+def test_installed_command_runs_from_another_directory(tmp_path):
+    result = subprocess.run([_atmp_kg(), "validate"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("OK: the graph conforms")
+
+
+def test_installed_command_reports_bad_input_in_one_line(tmp_path):
+    bad = tmp_path / "bad.nt"
+    bad.write_bytes(b"<http://a> <http://b> \xff\xfe .\n")
+    result = subprocess.run([_atmp_kg(), "validate", str(bad)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "bad.nt" in result.stderr and "line 1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_help_does_not_import_the_heavy_libraries():
+    code = ("import sys; from atmp_kg.cli import cli; "
+            "sys.argv=['atmp-kg','--help']\n"
+            "try:\n    cli.main(prog_name='atmp-kg')\nexcept SystemExit:\n    pass\n"
+            "heavy=[m for m in ('rdflib','pyshacl','pyoxigraph','openpyxl','matplotlib','SPARQLWrapper') if m in sys.modules]\n"
+            "print('HEAVY', heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
+    assert "HEAVY []" in out
+
+
+@pytest.mark.slow
+def test_wheel_install_validates_from_any_directory(tmp_path):
+    """pip install . (not editable): the ontology, shapes, queries and data travel in the wheel."""
+    wheels = tmp_path / "wheels"
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
+                           capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stderr[-2000:]
+    wheel = next(wheels.glob("atmp_kg-*.whl"))
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    py = env_dir / "bin" / "python"
+    install = subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "-q", str(wheel)], capture_output=True, text=True, timeout=600)
+    assert install.returncode == 0, install.stderr[-2000:]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    run = subprocess.run([str(env_dir / "bin" / "atmp-kg"), "validate"], cwd=elsewhere, capture_output=True, text=True, timeout=300, env=env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    where = subprocess.run([str(py), "-c", "import atmp_kg.resources as r; print(r.root())"], cwd=elsewhere, capture_output=True, text=True, env=env)
+    assert "_resources" in where.stdout and str(ROOT) not in where.stdout
