@@ -117,13 +117,15 @@ def list_queries(fmt: str) -> None:
 def query(view: str, params: tuple[str, ...], data: tuple[str, ...], endpoint: str | None,
           timeout: float, fmt: str, output: str | None) -> None:
     """Run a named view or a query file on the graph or an endpoint."""
-    from .queries import bind, parse_assignments, resolve
+    from .queries import bind, dataset_clause, parse_assignments, resolve
     from .run import run_query
 
     if endpoint and data:
         raise InputError("--data and --endpoint exclude each other: the endpoint holds its own data")
     v = resolve(view)
     text = bind(v, parse_assignments(params))
+    if not endpoint and dataset_clause(text):
+        click.echo("note: FROM / FROM NAMED select graphs of the embedded store; nothing is fetched", err=True)
     results = run_query(text, data=list(data) or None, endpoint=endpoint, timeout=timeout, where=str(v.path))
     rendered = {"table": results.to_table, "csv": results.to_csv, "json": results.to_json}[fmt]()
     _emit(rendered, output)

@@ -74,7 +74,8 @@ def _value(pred: str, term):
         return {"@value": term.value, "@language": term.language}
     dt = term.datatype.value
     if dt == XSD + "string":
-        return term.value
+        # A bare string under a property the context coerces would come back typed.
+        return {"@value": term.value} if pred in _COERCED else term.value
     if _COERCED.get(pred) == dt:
         return term.value
     return {"@value": term.value, "@type": _compact(dt)}

@@ -299,3 +299,11 @@ def with_values(text: str, var: str, iris: list[str]) -> str:
             raise InputError(f"not an absolute IRI: {iri!r}")
         terms.append(f"<{iri}>")
     return text.rstrip() + f"\nVALUES ?{var} {{ {' '.join(terms)} }}\n"
+
+
+_DATASET = re.compile(r"\bFROM\s+(?:NAMED\s+)?<", re.IGNORECASE)
+
+
+def dataset_clause(text: str) -> bool:
+    """True when the query names graphs with FROM or FROM NAMED (outside strings and comments)."""
+    return any(is_code and _DATASET.search(chunk + "<") for is_code, chunk in _segments(text))

@@ -91,6 +91,8 @@ def _syntax_message(e: SyntaxError) -> str:
     msg = str(e.msg if hasattr(e, "msg") and e.msg else e)
     if "LoadDocumentCallback" in msg:
         return "JSON-LD with a remote @context is refused (atmp-kg never fetches contexts); inline the context"
+    if "ENTITY" in msg or "DOCTYPE" in msg:
+        return f"XML document type declarations and entities are refused (external entities are never resolved): {msg}"
     if "No scheme found in an absolute IRI" in msg:
         msg += " (relative IRIs need an @base in the file)"
     return msg
