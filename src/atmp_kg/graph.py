@@ -8,10 +8,10 @@ needed (pyshacl validation, JSON-LD compaction).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from . import resources
-from .rdfio import expand_paths, parse_quads
+from .rdfio import expand_paths, load_into
 
 
 def data_paths(paths: Sequence[str | Path] | None) -> list[Path]:
@@ -28,18 +28,8 @@ def load_store(paths: Sequence[str | Path] | None = None, *, ontology: bool = Tr
     files = (resources.ontology_files() if ontology else []) + data_paths(paths)
     store = ox.Store()
     for f in files:
-        store.extend(_default_graph(parse_quads(f)))
+        load_into(store, f)
     return store
-
-
-def _default_graph(quads: Iterable):
-    import pyoxigraph as ox
-
-    for q in quads:
-        if isinstance(q.graph_name, ox.DefaultGraph):
-            yield q
-        else:
-            yield ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
 
 
 def store_to_rdflib(store, graph=None):

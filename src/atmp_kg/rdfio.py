@@ -98,6 +98,30 @@ def _syntax_message(e: SyntaxError) -> str:
     return msg
 
 
+_TRIPLE_FORMATS = ("TURTLE", "N_TRIPLES", "RDF_XML")
+
+
+def load_into(store, path: Path) -> None:
+    """Load one file into a pyoxigraph Store's default graph, natively (no Python objects per
+    triple) where the format holds triples only; errors as parse_quads gives them."""
+    import pyoxigraph as ox
+
+    name = RDF_SUFFIXES[path.suffix.lower()]
+    if name not in _TRIPLE_FORMATS:
+        quads = parse_quads(path)
+        store.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)
+        return
+    data = _read_bytes(path)
+    if name != "RDF_XML":
+        _check_utf8(path, data)
+    try:
+        store.load(data, getattr(ox.RdfFormat, name), base_iri=None, to_graph=ox.DefaultGraph())
+    except SyntaxError as e:
+        raise InputError(f"{path}: {_syntax_message(e)}") from None
+    except (ValueError, OSError) as e:
+        raise InputError(f"{path}: {e}") from None
+
+
 def iter_quads(paths: Iterable[Path]) -> Iterator:
     for p in paths:
         yield from parse_quads(p)

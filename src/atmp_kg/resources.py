@@ -50,7 +50,9 @@ def shape_files() -> list[Path]:
 
 
 def data_files() -> list[Path]:
-    return rdf_files(path("data"))
+    # data/ema/ holds the source spreadsheets and their manifest (JSON, not JSON-LD).
+    ema = path("data") / "ema"
+    return [p for p in rdf_files(path("data")) if ema not in p.parents]
 
 
 def context_file() -> Path:
