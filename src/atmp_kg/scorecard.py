@@ -349,6 +349,8 @@ def _runner(execute) -> Runner:
 
     views = catalog()
 
+    cache: dict[str, Results] = {}
+
     def run(name: str, params: dict) -> Results:
         view = views[name]
         params = dict(params)
@@ -356,7 +358,10 @@ def _runner(execute) -> Runner:
         text = bind(view, params)
         if values is not None:
             text = with_values(text, "citation", values)
-        return execute(text, str(view.path))
+        # Sections share views (events per year feeds a table, the chart and the highlights).
+        if text not in cache:
+            cache[text] = execute(text, str(view.path))
+        return cache[text]
 
     return run
 
