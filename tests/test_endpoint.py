@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -100,56 +99,39 @@ def view_cases():
     return cases
 
 
-_CONCAT = re.compile(
-    r"GROUP_CONCAT\s*\((?:[^()]|\([^()]*\))*?(?:;\s*separator\s*=\s*(\"[^\"]*\"|'[^']*'))?\s*\)\s*AS\s*[?$](\w+)",
-    re.IGNORECASE,
-)
-
-
-def concat_columns(text: str) -> dict[str, str]:
-    """{variable: separator} for every GROUP_CONCAT ... AS ?variable in a query."""
-    return {m.group(2): (m.group(1)[1:-1] if m.group(1) else " ") for m in _CONCAT.finditer(text)}
-
-
-def rows_with_sorted_concats(results, separators: set[str]) -> list[tuple]:
-    """canonical_rows() with every literal's separator-delimited items sorted.
-
-    SPARQL 1.1 leaves the order of GROUP_CONCAT items open, and views CONCAT such values into
-    other columns, so every literal is split on each separator the query's GROUP_CONCATs use.
-    """
-    rows = []
-    for row in results.rows:
-        fixed = {}
-        for var, t in row.items():
-            if t.get("type") == "literal":
-                value = t["value"]
-                for sep in sorted(separators, key=len, reverse=True):
-                    value = sep.join(sorted(value.split(sep)))
-                t = dict(t, value=value)
-            fixed[var] = t
-        rows.append(fixed)
-    return type(results)(variables=results.variables, rows=rows).canonical_rows()
-
-
 @pytest.mark.parametrize("name,values", view_cases())
 def test_every_view_gives_the_same_rows_remotely(pushed, shipped_store, name, values):
     view = catalog()[name]
     text = bind(view, values)
-    local = run_local(shipped_store, text, where=name)
+    local = run_query(text, store=shipped_store, where=name)
     remote = run_query(text, endpoint=pushed.query_url, timeout=30, where=name)
     assert remote.variables == local.variables
     assert remote.boolean == local.boolean
-    assert len(remote.rows) == len(local.rows)
-    if remote.canonical_rows() == local.canonical_rows():
-        return
-    # The only difference an engine may make: the order of the items GROUP_CONCAT joins.
-    separators = set(concat_columns(text).values()) - {""}
-    assert separators, "the rows differ, and not by GROUP_CONCAT order"
-    assert rows_with_sorted_concats(remote, separators) == rows_with_sorted_concats(local, separators)
-    differing = sorted(v for v in remote.variables
-                       if sorted(remote.values(v), key=repr) != sorted(local.values(v), key=repr))
-    pytest.xfail(f"{name}: same rows except the order of GROUP_CONCAT items in {', '.join(differing) or 'a column'}; "
-                 "order the aggregated values in a subquery to make the view engine-independent")
+    assert remote.canonical_rows() == local.canonical_rows()
+
+
+@pytest.mark.parametrize("as_of", ["2018-12-31", "2025-07-15"])
+def test_scorecard_is_the_same_remotely(pushed, shipped_store, as_of):
+    """The whole scorecard model, built from the endpoint, equals the embedded one."""
+    import datetime as dt
+
+    from atmp_kg.render import render
+    from atmp_kg.scorecard import build_model, local_runner, remote_runner
+
+    day = dt.date.fromisoformat(as_of)
+    local = build_model(local_runner(shipped_store), day, generated="fixed")
+    remote = build_model(remote_runner(pushed.query_url, 30), day, generated="fixed")
+    assert remote == local
+    assert render(remote, "markdown") == render(local, "markdown")
+
+
+def test_cli_scorecard_with_endpoint(pushed, tmp_path):
+    out = tmp_path / "sc.json"
+    code, _, err = invoke("scorecard", "--endpoint", pushed.query_url, "--as-of", "2018-12-31", "--format", "json", "-o", str(out))
+    assert code == 0, err
+    import json
+
+    assert len([i for s in json.loads(out.read_text())["sections"] for i in s["items"] if i.get("group") == "ATMPs authorised"]) == 13
 
 
 def test_views_are_not_vacuous(pushed):
@@ -236,6 +218,10 @@ def test_push_replaces_the_graph_and_handles_named_graphs(fresh_oxigraph_server)
     assert f"the store now holds {first} triples in <{iri}>" in out
     assert remote_count(server.query_url, iri) == first
     assert remote_count(server.query_url) == second
+    # ... or name it as the default graph in the endpoint URL (SPARQL protocol), for the views.
+    from urllib.parse import quote
+
+    assert remote_count(f"{server.query_url}?default-graph-uri={quote(iri, safe='')}") == first
 
     # A failed PUT (a body the store rejects) leaves the old graph whole.
     from atmp_kg.endpoint import put_graph
@@ -343,8 +329,10 @@ class FaultHandler(BaseHTTPRequestHandler):
 
 
 class FaultServer:
-    def __init__(self):
+    def __init__(self, tls_context=None):
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), FaultHandler)
+        if tls_context is not None:
+            self.httpd.socket = tls_context.wrap_socket(self.httpd.socket, server_side=True)
         self.httpd.daemon_threads = True
         self.httpd.requests = []
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -437,6 +425,11 @@ def test_fault_timeout_is_honoured(silent_server, drip):
     line = assert_one_line_fault(code, err, silent_server.url)
     assert "no" in line and "answer within 1 s" in line and "--timeout" in line
     assert elapsed < 3.0, f"--timeout 1 took {elapsed:.2f} s"
+    # The abandoned exchange is cut off too: no worker thread lingers on the socket.
+    deadline = time.monotonic() + 2
+    while any(t.name == "atmp-kg-http" and t.is_alive() for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the HTTP worker thread outlived its deadline"
+        time.sleep(0.02)
 
 
 @pytest.mark.parametrize("path,expected", [
@@ -475,6 +468,35 @@ def test_request_is_a_conneg_post_with_our_user_agent(fault_server):
 
 def test_maxrows_header_below_the_limit_is_not_truncation(fault_server):
     assert len(run_query("SELECT ?x WHERE { ?x ?p ?o }", endpoint=fault_server.url("/maxrows-not-reached"), timeout=5).rows) == 2
+
+
+@pytest.fixture()
+def tls_server(tmp_path):
+    """The fault server behind TLS with a self-signed certificate for 127.0.0.1."""
+    import shutil
+    import ssl
+
+    if not shutil.which("openssl"):
+        pytest.skip("needs the openssl command")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server = FaultServer(context)
+    server.cert = cert
+    yield server
+    server.close()
+
+
+def test_tls_is_verified_by_default(tls_server, monkeypatch):
+    url = tls_server.url("/ok").replace("http://", "https://")
+    code, out, err = invoke("query", "authorised-count", "--endpoint", url, "--timeout", "5")
+    line = assert_one_line_fault(code, err, url)
+    assert "TLS certificate not trusted" in line and "SSL_CERT_FILE" in line
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_server.cert))  # a private CA, trusted explicitly
+    assert len(run_query("SELECT ?x WHERE { ?x ?p ?o }", endpoint=url, timeout=5).rows) == 2
 
 
 # ---------------------------------------------------------------- credentials

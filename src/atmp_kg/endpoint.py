@@ -118,9 +118,30 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # urllib then raises HTTPError for the 3xx, which is reported
 
 
-def _opener() -> urllib.request.OpenerDirector:
+def _opener(sockets: list) -> urllib.request.OpenerDirector:
+    """An opener that verifies TLS, follows no redirect, and lists the sockets it opens
+    (so that an exchange past its deadline can be cut off)."""
     context = ssl.create_default_context()  # verifies certificates and host names
-    return urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), _NoRedirect())
+
+    class Conn(http.client.HTTPConnection):
+        def connect(self):
+            super().connect()
+            sockets.append(self.sock)
+
+    class TLSConn(http.client.HTTPSConnection):
+        def connect(self):
+            super().connect()
+            sockets.append(self.sock)
+
+    class Plain(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(Conn, req)
+
+    class TLS(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(TLSConn, req, context=context)
+
+    return urllib.request.build_opener(Plain(), TLS(context=context), _NoRedirect())
 
 
 @dataclass
@@ -131,10 +152,10 @@ class _Answer:
     body: bytes
 
 
-def _exchange(request: urllib.request.Request, timeout: float) -> _Answer:
+def _exchange(request: urllib.request.Request, timeout: float, sockets: list) -> _Answer:
     """Send one request and read the whole answer; raises what urllib raises."""
     try:
-        response = _opener().open(request, timeout=timeout)
+        response = _opener(sockets).open(request, timeout=timeout)
     except urllib.error.HTTPError as e:
         try:
             body = e.read(_MAX_ERROR_BODY) if e.fp is not None else b""
@@ -149,15 +170,16 @@ def _exchange(request: urllib.request.Request, timeout: float) -> _Answer:
 def send(request: urllib.request.Request, *, timeout: float, label: str) -> _Answer:
     """Run one HTTP exchange, waiting at most `timeout` seconds for all of it.
 
-    The exchange runs in a daemon thread whose sockets also time out, so an abandoned
-    exchange ends by itself. Network faults become one-line EndpointErrors naming `label`.
+    The exchange runs in a daemon thread; past the deadline its socket is shut down, so the
+    thread ends too. Network faults become one-line EndpointErrors naming `label`.
     """
     box: dict = {}
     done = threading.Event()
+    sockets: list = []
 
     def work():
         try:
-            box["answer"] = _exchange(request, timeout)
+            box["answer"] = _exchange(request, timeout, sockets)
         except BaseException as e:  # handed to the caller
             box["error"] = e
         finally:
@@ -166,6 +188,11 @@ def send(request: urllib.request.Request, *, timeout: float, label: str) -> _Ans
     thread = threading.Thread(target=work, name="atmp-kg-http", daemon=True)
     thread.start()
     if not done.wait(timeout):
+        for sock in list(sockets):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         raise EndpointError(f"{label}: no complete answer within {timeout:g} s (raise --timeout for a slow server)")
     if "error" in box:
         raise EndpointError(f"{label}: {_network_fault(box['error'], request, timeout)}") from None

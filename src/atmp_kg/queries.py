@@ -307,3 +307,19 @@ _DATASET = re.compile(r"\bFROM\s+(?:NAMED\s+)?<", re.IGNORECASE)
 def dataset_clause(text: str) -> bool:
     """True when the query names graphs with FROM or FROM NAMED (outside strings and comments)."""
     return any(is_code and _DATASET.search(chunk + "<") for is_code, chunk in _segments(text))
+
+
+_GROUP_CONCAT = re.compile(
+    r"GROUP_CONCAT\s*\((?:[^()]|\([^()]*\))*?(?:;\s*separator\s*=\s*(\"[^\"]*\"|'[^']*'))?\s*\)\s*AS\s*[?$](\w+)",
+    re.IGNORECASE,
+)
+
+
+def list_columns(text: str) -> dict[str, str]:
+    """{variable: separator} for every `GROUP_CONCAT(...) AS ?variable` in a query.
+
+    SPARQL 1.1 leaves the order of the items GROUP_CONCAT joins open, and engines differ
+    (even Oxigraph in memory and on disk); the runner sorts these columns' items so that every
+    engine gives the same rows.
+    """
+    return {m.group(2): (m.group(1)[1:-1] if m.group(1) else " ") for m in _GROUP_CONCAT.finditer(text)}

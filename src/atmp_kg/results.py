@@ -56,6 +56,21 @@ class Results:
         lines.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
         return "\n".join(lines)
 
+    def with_sorted_lists(self, columns: dict[str, str]) -> "Results":
+        """The same results with the items of each list column (GROUP_CONCAT output, by its
+        separator) in sorted order, so that the order an engine joined them in is gone."""
+        if not columns or self.boolean is not None:
+            return self
+        rows = []
+        for row in self.rows:
+            fixed = dict(row)
+            for var, sep in columns.items():
+                t = row.get(var)
+                if t is not None and t.get("type") == "literal" and sep:
+                    fixed[var] = dict(t, value=sep.join(sorted(t["value"].split(sep))))
+            rows.append(fixed)
+        return Results(variables=self.variables, rows=rows)
+
     def values(self, var: str) -> list[str | None]:
         """The plain values of one column (IRIs and literals alike), None where unbound."""
         return [r[var]["value"] if var in r else None for r in self.rows]

@@ -271,7 +271,7 @@ def build_model(run: Runner, as_of: dt.date, *, generated: str | None = None) ->
     order: dict[str, int] = {}
     for s in sections:
         for it in s.items:
-            for c in it.cites:
+            for c in sorted(set(it.cites)):
                 order.setdefault(c, len(order) + 1)
     refs = _references(run, list(order))
     missing = [c for c in order if c not in refs]
@@ -333,15 +333,15 @@ def _references(run: Runner, iris: list[str]) -> dict[str, dict]:
 
 
 def local_runner(store) -> Runner:
-    from .engine import run_local
+    from .run import run_query
 
-    return _runner(lambda text, where: run_local(store, text, where=where))
+    return _runner(lambda text, where: run_query(text, store=store, where=where))
 
 
 def remote_runner(endpoint: str, timeout: float) -> Runner:
-    from .endpoint import run_remote
+    from .run import run_query
 
-    return _runner(lambda text, where: run_remote(endpoint, text, timeout=timeout, where=where))
+    return _runner(lambda text, where: run_query(text, endpoint=endpoint, timeout=timeout, where=where))
 
 
 def _runner(execute) -> Runner:

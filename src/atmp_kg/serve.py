@@ -65,7 +65,10 @@ def _netloc(host: str, port: int) -> str:
 def free_port(host: str) -> int:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
+        try:
+            s.bind((host, 0))
+        except OSError as e:
+            raise InputError(f"--host {host}: cannot bind it ({e.strerror or e})") from None
         return s.getsockname()[1]
 
 
@@ -76,12 +79,31 @@ class Endpoints:
     triples: int
 
 
-def _last_line(path: Path) -> str:
+def _error_line(text: str) -> str:
+    """The message of an oxigraph failure: its 'Error: ...' line, not the stack backtrace."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for ln in lines:
+        if ln.lower().startswith(("error", "panicked", "thread 'main' panicked")):
+            return ln[:200]
+    return lines[0][:200] if lines else ""
+
+
+def _log_text(path: Path) -> str:
     try:
-        lines = [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+        return path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
-    return lines[-1][:200] if lines else ""
+
+
+def _check_port_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            if e.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
+                raise InputError(f"port {port} on {host} is in use; choose another --port (0 picks a free one)") from None
+            raise InputError(f"cannot bind {_netloc(host, port)}: {e.strerror or e}") from None
 
 
 def _die_with_parent():  # runs in the child before exec (Linux): the server never outlives us
@@ -106,12 +128,21 @@ def serve(data: Sequence[str] | None = None, *, host: str = "127.0.0.1", port: i
     if not 0 <= port <= 65535:
         raise InputError(f"--port {port}: not a port number")
 
+    port = port or free_port(host)
+    _check_port_free(host, port)  # before the work; the server itself reports a later clash
     store = load_store(list(data) if data else None)
     triples = len(store)
     folder = Path(tempfile.mkdtemp(prefix="atmp-kg-serve-"))
     proc: subprocess.Popen | None = None
     previous = {}
+
+    def stop(signum, frame):
+        raise _Stop()
+
     try:
+        for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if sig is not None:
+                previous[sig] = signal.signal(sig, stop)
         nt = folder / "graph.nt"
         nt.write_text(export(store, "nt"), encoding="utf-8")
         del store
@@ -119,35 +150,28 @@ def serve(data: Sequence[str] | None = None, *, host: str = "127.0.0.1", port: i
         loaded = subprocess.run([exe, "load", "--location", str(db), "--file", str(nt)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if loaded.returncode != 0:
-            last = (loaded.stderr or "").strip().splitlines()[-1:] or ["no message"]
-            raise AtmpKgError(f"oxigraph load failed: {last[0][:200]}")
+            raise AtmpKgError(f"oxigraph load failed: {_error_line(loaded.stderr or '') or f'exit {loaded.returncode}'}")
         nt.unlink()
 
-        port = port or free_port(host)
         bind = _netloc(host, port)
         log = folder / "server.log"
-
-        def stop(signum, frame):
-            raise _Stop()
-
-        for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-            if sig is not None:
-                previous[sig] = signal.signal(sig, stop)
         with open(log, "wb") as log_fh:
             proc = subprocess.Popen(
                 [exe, "serve-read-only", "--location", str(db), "--bind", bind],
                 stdin=subprocess.DEVNULL, stdout=log_fh, stderr=log_fh,
                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
             )
-        _wait_ready(proc, host, port, log)
-        base = f"http://{bind}"
+        # A wildcard address is not one a client can use: show (and probe) loopback instead.
+        shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+        _wait_ready(proc, shown, port, log)
+        base = f"http://{_netloc(shown, port)}"
         announce(Endpoints(query=f"{base}/query", store=f"{base}/store", triples=triples))
         if not is_loopback(host):
             note(f"warning: {host} is not a loopback address: anyone who can reach this machine can query the graph")
         code = proc.wait()
         if code in (-signal.SIGINT, -signal.SIGTERM, 130, 143):
             return 0  # the terminal's Ctrl-C reached the server first
-        raise EndpointError(f"the Oxigraph server stopped by itself (exit {code}): {_last_line(log) or 'no message'}")
+        raise EndpointError(f"the Oxigraph server stopped by itself (exit {code}): {_error_line(_log_text(log)) or 'no message'}")
     except (KeyboardInterrupt, _Stop):
         return 0
     finally:
@@ -164,17 +188,26 @@ def serve(data: Sequence[str] | None = None, *, host: str = "127.0.0.1", port: i
 
 
 def _wait_ready(proc: subprocess.Popen, host: str, port: int, log: Path) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
+    """Wait until our child says it listens and accepts a connection.
+
+    A connection alone is not proof: another server may hold the port (then our child fails).
+    Oxigraph logs "Listening for requests at ..." once bound; if a version does not, a
+    connection to a child still alive after 2 s is taken as ready.
+    """
+    started = time.monotonic()
     while True:
         code = proc.poll()
         if code is not None:
             raise EndpointError(f"the Oxigraph server could not start on {_netloc(host, port)}: "
-                                f"{_last_line(log) or f'exit {code}'}")
-        try:
-            with socket.create_connection((host, port), timeout=0.2):
-                return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
+                                f"{_error_line(_log_text(log)) or f'exit {code}'}")
+        said = "Listening" in _log_text(log)
+        if said or time.monotonic() - started > 2.0:
+            try:
+                with socket.create_connection((host, port), timeout=0.2):
+                    if proc.poll() is None:
+                        return
+            except OSError:
+                pass
+        if time.monotonic() - started > READY_TIMEOUT:
             raise EndpointError(f"the Oxigraph server did not answer on {_netloc(host, port)} within {READY_TIMEOUT:g} s")
         time.sleep(0.02)
