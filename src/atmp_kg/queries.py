@@ -156,6 +156,19 @@ def _escape_string(value: str) -> str:
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
+def _valid_iri(raw: str) -> bool:
+    """An absolute IRI (RFC 3987, as Oxigraph checks it) with nothing that could end an IRIREF."""
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", raw) or _IRI_FORBIDDEN.search(raw):
+        return False
+    import pyoxigraph
+
+    try:
+        pyoxigraph.NamedNode(raw)
+    except ValueError:
+        return False
+    return True
+
+
 def term_for(param: Param, raw: str, *, today: dt.date | None = None) -> str:
     """The SPARQL text of a typed RDF term for a parameter value; invalid values raise."""
     t = param.type
@@ -187,7 +200,7 @@ def term_for(param: Param, raw: str, *, today: dt.date | None = None) -> str:
     if t == "string":
         return _escape_string(raw)
     if t == "iri":
-        if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", raw) or _IRI_FORBIDDEN.search(raw):
+        if not _valid_iri(raw):
             raise InputError(f"{where}: {raw!r} is not an absolute IRI")
         return f"<{raw}>"
     raise InputError(f"{where}: unknown type")
@@ -295,7 +308,7 @@ def with_values(text: str, var: str, iris: list[str]) -> str:
         raise InputError(f"not a variable name: {var!r}")
     terms = []
     for iri in iris:
-        if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri) or _IRI_FORBIDDEN.search(iri):
+        if not _valid_iri(iri):
             raise InputError(f"not an absolute IRI: {iri!r}")
         terms.append(f"<{iri}>")
     return text.rstrip() + f"\nVALUES ?{var} {{ {' '.join(terms)} }}\n"
