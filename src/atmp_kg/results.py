@@ -58,7 +58,8 @@ class Results:
 
     def with_sorted_lists(self, columns: dict[str, str]) -> "Results":
         """The same results with the items of each list column (GROUP_CONCAT output, by its
-        separator) in sorted order, so that the order an engine joined them in is gone."""
+        separator) in sorted order, so that the order an engine joined them in is gone; an
+        empty list is left unbound."""
         if not columns or self.boolean is not None:
             return self
         rows = []
@@ -66,7 +67,12 @@ class Results:
             fixed = dict(row)
             for var, sep in columns.items():
                 t = row.get(var)
-                if t is not None and t.get("type") == "literal" and sep:
+                if t is None or t.get("type") != "literal" or not sep:
+                    continue
+                if t["value"] == "":
+                    # An empty list: some stores give "", others leave the variable unbound.
+                    del fixed[var]
+                else:
                     fixed[var] = dict(t, value=sep.join(sorted(t["value"].split(sep))))
             rows.append(fixed)
         return Results(variables=self.variables, rows=rows)
