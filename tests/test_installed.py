@@ -63,5 +63,10 @@ def test_wheel_install_validates_from_any_directory(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     run = subprocess.run([str(env_dir / "bin" / "atmp-kg"), "validate"], cwd=elsewhere, capture_output=True, text=True, timeout=300, env=env)
     assert run.returncode == 0, run.stdout + run.stderr
+    # The main job, with its HTML template and the shipped queries, from the wheel alone.
+    page = subprocess.run([str(env_dir / "bin" / "atmp-kg"), "scorecard", "--format", "html", "-o", "sc.html"],
+                          cwd=elsewhere, capture_output=True, text=True, timeout=300, env=env)
+    assert page.returncode == 0, page.stderr
+    assert "<svg" in (elsewhere / "sc.html").read_text()
     where = subprocess.run([str(py), "-c", "import atmp_kg.resources as r; print(r.root())"], cwd=elsewhere, capture_output=True, text=True, env=env)
     assert "_resources" in where.stdout and str(ROOT) not in where.stdout
