@@ -40,11 +40,8 @@ def run_local(store, text: str, *, where: str = "query") -> Results:
         return Results(variables=["subject", "predicate", "object"], rows=rows)
     variables = [v.value for v in answer.variables]
     rows = []
+    append = rows.append
     for sol in answer:
-        row = {}
-        for v in variables:
-            t = sol[v]
-            if t is not None:
-                row[v] = term_to_json(t)
-        rows.append(row)
+        # A solution iterates its values in variable order, None where unbound.
+        append({v: term_to_json(t) for v, t in zip(variables, sol) if t is not None})
     return Results(variables=variables, rows=rows)

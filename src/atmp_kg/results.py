@@ -120,20 +120,35 @@ def _cell(t: dict | None, short, max_width: int) -> str:
 
 def term_to_json(term) -> dict:
     """A pyoxigraph term as a SPARQL JSON results term."""
+    convert = _CONVERTERS.get(type(term))
+    if convert is None:
+        _init_converters()
+        convert = _CONVERTERS.get(type(term))
+        if convert is None:
+            raise TypeError(f"unsupported term {term!r}")
+    return convert(term)
+
+
+_CONVERTERS: dict = {}
+
+
+def _literal(term) -> dict:
+    lang = term.language
+    if lang:
+        return {"type": "literal", "value": term.value, "xml:lang": lang}
+    dtype = term.datatype.value
+    if dtype == XSD_STRING:
+        return {"type": "literal", "value": term.value}
+    return {"type": "literal", "value": term.value, "datatype": dtype}
+
+
+def _init_converters() -> None:
+    # Dispatch on the exact type: this runs once per cell of every result.
     import pyoxigraph as ox
 
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    raise TypeError(f"unsupported term {term!r}")
+    _CONVERTERS[ox.NamedNode] = lambda t: {"type": "uri", "value": t.value}
+    _CONVERTERS[ox.BlankNode] = lambda t: {"type": "bnode", "value": t.value}
+    _CONVERTERS[ox.Literal] = _literal
 
 
 def normalise_json_term(t: dict) -> dict:
