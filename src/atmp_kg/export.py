@@ -57,19 +57,19 @@ def _compact(iri: str) -> str:
     return iri
 
 
-def _node_ref(term) -> str:
+def _node_ref(term, compact=_compact) -> str:
     import pyoxigraph as ox
 
     if isinstance(term, ox.BlankNode):
         return "_:" + term.value
-    return _compact(term.value)
+    return compact(term.value)
 
 
-def _value(pred: str, term):
+def _value(pred: str, term, compact=_compact):
     import pyoxigraph as ox
 
     if isinstance(term, (ox.NamedNode, ox.BlankNode)):
-        return {"@id": _node_ref(term)}
+        return {"@id": _node_ref(term, compact)}
     if term.language:
         return {"@value": term.value, "@language": term.language}
     dt = term.datatype.value
@@ -78,7 +78,7 @@ def _value(pred: str, term):
         return {"@value": term.value} if pred in _COERCED else term.value
     if _COERCED.get(pred) == dt:
         return term.value
-    return {"@value": term.value, "@type": _compact(dt)}
+    return {"@value": term.value, "@type": compact(dt)}
 
 
 def _sort_key(v):
@@ -86,19 +86,27 @@ def _sort_key(v):
 
 
 def to_jsonld(triples) -> str:
+    import functools
+
+    # The same IRIs recur across triples; compacting each once is most of the speed-up
+    # (the benchmark's profile put 43 % of export time in prefix matching).
+    compact = functools.lru_cache(maxsize=None)(_compact)
     nodes: dict = defaultdict(lambda: defaultdict(list))
     for t in triples:
-        nodes[_node_ref(t.subject)][t.predicate.value].append(t.object)
+        nodes[_node_ref(t.subject, compact)][t.predicate.value].append(t.object)
     graph = []
     for ref in sorted(nodes):
         props = nodes[ref]
         obj: dict = {"@id": ref}
         types = props.pop(RDF_TYPE, [])
         if types:
-            obj["@type"] = sorted(_node_ref(t) for t in types)
-        for pred in sorted(props, key=_compact):
-            values = sorted((_value(pred, o) for o in props[pred]), key=_sort_key)
-            obj[_compact(pred)] = values[0] if len(values) == 1 else values
+            obj["@type"] = sorted(_node_ref(t, compact) for t in types)
+        for pred in sorted(props, key=compact):
+            objs = props[pred]
+            if len(objs) == 1:
+                obj[compact(pred)] = _value(pred, objs[0], compact)
+            else:
+                obj[compact(pred)] = sorted((_value(pred, o, compact) for o in objs), key=_sort_key)
         graph.append(obj)
     return json.dumps({"@context": context(), "@graph": graph}, indent=1, ensure_ascii=False) + "\n"
 
