@@ -41,7 +41,23 @@ def run_local(store, text: str, *, where: str = "query") -> Results:
     variables = [v.value for v in answer.variables]
     rows = []
     append = rows.append
+    named, literal = ox.NamedNode, ox.Literal
+    string = "http://www.w3.org/2001/XMLSchema#string"
+    # The hot loop of every view: terms are converted inline (the common cases) and through
+    # term_to_json otherwise; a solution iterates its values in variable order.
     for sol in answer:
-        # A solution iterates its values in variable order, None where unbound.
-        append({v: term_to_json(t) for v, t in zip(variables, sol) if t is not None})
+        row = {}
+        for v, t in zip(variables, sol):
+            if t is None:
+                continue
+            kind = type(t)
+            if kind is named:
+                row[v] = {"type": "uri", "value": t.value}
+            elif kind is literal and not t.language:
+                dtype = t.datatype.value
+                row[v] = ({"type": "literal", "value": t.value} if dtype == string
+                          else {"type": "literal", "value": t.value, "datatype": dtype})
+            else:
+                row[v] = term_to_json(t)
+        append(row)
     return Results(variables=variables, rows=rows)
