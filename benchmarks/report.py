@@ -1,0 +1,291 @@
+"""Scaling, targets and the Markdown summary, from the results dict that run.py builds."""
+
+from __future__ import annotations
+
+LINEAR_SLACK = 1.25  # time ratio / size ratio up to this counts as linear (n log n sorts, noise)
+SCALE_FROM, SCALE_TO = "synthetic-100k", "synthetic-1M"
+BIG = ("ema-history", "synthetic-1M")
+
+
+def _t(r: dict | None):
+    """(seconds, is_lower_bound) of one engine's result, or (None, False)."""
+    if not r:
+        return None, False
+    if "median" in r:
+        return r["median"], False
+    if r.get("error") == "timeout" and r.get("timeout_s"):
+        return r["timeout_s"], True
+    return None, False
+
+
+def _fmt(t, lower=False, digits=3) -> str:
+    if t is None:
+        return "–"
+    s = f"{t:.{digits}f}" if t < 10 else f"{t:.1f}"
+    return (">" + s) if lower else s
+
+
+def _ratio(a, b, a_lower=False, b_lower=False):
+    if a is None or b is None or b == 0:
+        return None, ""
+    if a_lower and b_lower:
+        return None, "both timed out"
+    r = a / b
+    return r, (">" if a_lower else "<" if b_lower else "")
+
+
+def _rfmt(r, mark="") -> str:
+    if r is None:
+        return mark or "–"
+    return f"{mark}{r:.2f}x"
+
+
+# ---------------------------------------------------------------- scaling
+
+def scaling(res: dict) -> dict:
+    steps = res["steps"]
+    if SCALE_FROM not in steps or SCALE_TO not in steps:
+        return {}
+    n0 = res["workloads"][SCALE_FROM]["triples"]
+    n1 = res["workloads"][SCALE_TO]["triples"]
+    size = n1 / n0
+    out = {"from": SCALE_FROM, "to": SCALE_TO, "size_ratio": round(size, 3), "linear_if_at_most": LINEAR_SLACK, "rows": []}
+
+    def add(step, engine, r0, r1):
+        t0, l0 = _t(r0)
+        t1, l1 = _t(r1)
+        if t0 is None or t1 is None:
+            return
+        f = (t1 / t0) / size
+        out["rows"].append({
+            "step": step, "engine": engine, "t_from": round(t0, 4), "t_to": round(t1, 4), "to_is_lower_bound": l1,
+            "time_ratio": round(t1 / t0, 2), "factor": round(f, 2),
+            "linear": (f <= LINEAR_SLACK) if not l1 else (False if f > LINEAR_SLACK else None),
+        })
+
+    a, b = steps[SCALE_FROM], steps[SCALE_TO]
+    for engine in ("lib", "raw", "proposed"):
+        add("load", engine, a["load"].get(engine), b["load"].get(engine))
+    for view in a["views"]:
+        for engine in ("lib", "raw", "proposed"):
+            add(f"view {view}", engine, a["views"][view].get(engine), b["views"].get(view, {}).get(engine))
+    for engine in ("lib", "raw", "proposed"):
+        add("export json-ld", engine, a["export"].get(engine), b["export"].get(engine))
+    for engine in ("hybrid", "pyshacl"):
+        add("validate", engine, a["validate"].get(engine), b["validate"].get(engine))
+    for engine in ("lib", "proposed"):
+        add("scorecard", engine, a["scorecard"].get(engine), b["scorecard"].get(engine))
+    return out
+
+
+# ---------------------------------------------------------------- targets
+
+def targets(res: dict) -> list[dict]:
+    steps = res["steps"]
+    out = []
+    big = [w for w in BIG if w in steps] or list(steps)
+
+    # 1. every view within 2x of raw pyoxigraph, at the full EMA history and 1M triples
+    worst, unknown, absolute = None, [], []
+    for w in big:
+        for view, r in steps[w]["views"].items():
+            (a, al), (b, bl) = _t(r.get("lib")), _t(r.get("raw"))
+            ratio, mark = _ratio(a, b, al, bl)
+            if ratio is None:
+                unknown.append(f"{w}/{view}")
+            elif worst is None or ratio > worst[0]:
+                worst = (ratio, f"{w}/{view}")
+            if a is not None and (al or a > 10):
+                absolute.append(f"{w}/{view} {_fmt(a, al)} s")
+            if r.get("lib", {}).get("error") == "timeout":
+                absolute.append(f"{w}/{view} >{r['lib'].get('timeout_s', '?')} s")
+    out.append({
+        "target": "every view within 2x of the same SPARQL in raw pyoxigraph (EMA history, 1M)",
+        "met": (worst is None or worst[0] <= 2) and not unknown,
+        "worst_ratio": round(worst[0], 2) if worst else None, "worst": worst[1] if worst else None,
+        "not_measured": unknown, "slow_views": sorted(set(absolute)),
+    })
+
+    # 2. load within 1.5x of pyoxigraph's bulk load
+    rows = {}
+    for w in steps:
+        (a, _), (b, _) = _t(steps[w]["load"].get("lib")), _t(steps[w]["load"].get("raw"))
+        if a and b:
+            rows[w] = round(a / b, 2)
+    out.append({"target": "load within 1.5x of pyoxigraph's bulk load", "ratios": rows,
+                "met": all(v <= 1.5 for k, v in rows.items() if k in big) if any(k in big for k in rows) else None,
+                "met_everywhere": all(v <= 1.5 for v in rows.values())})
+
+    # 3. peak memory within 2x of pyoxigraph's
+    mem = {}
+    for w in steps:
+        s = steps[w]
+        pairs = {"load": (s["load"].get("lib"), s["load"].get("raw")),
+                 "export": (s["export"].get("lib"), s["export"].get("raw")),
+                 "scorecard": (s["scorecard"].get("lib"), s["scorecard"].get("raw"))}
+        vl = [v["lib"]["peak_rss_mb"] for v in s["views"].values() if "median" in v.get("lib", {})]
+        vr = [v["raw"]["peak_rss_mb"] for v in s["views"].values() if "median" in v.get("raw", {})]
+        for step, (a, b) in pairs.items():
+            if a and b and "median" in a and "median" in b:
+                mem[f"{w}/{step}"] = round(a["peak_rss_mb"] / b["peak_rss_mb"], 2)
+        if vl and vr:
+            mem[f"{w}/views (max)"] = round(max(vl) / max(vr), 2)
+    big_mem = {k: v for k, v in mem.items() if k.split("/")[0] in big}
+    out.append({"target": "peak memory within 2x of pyoxigraph's", "ratios": mem,
+                "met": all(v <= 2 for v in big_mem.values()) if big_mem else None,
+                "worst": max(mem.items(), key=lambda kv: kv[1]) if mem else None})
+
+    # 4. validation at least 2x faster than pyshacl on rdflib memory, same violations
+    val = {}
+    for w in steps:
+        v = steps[w]["validate"]
+        h, p = v.get("hybrid", {}), v.get("pyshacl", {})
+        if "median" in h and "median" in p:
+            val[w] = {"speedup": round(p["median"] / h["median"], 2),
+                      "speedup_end_to_end": round(p["end_to_end"] / h["end_to_end"], 2),
+                      "same_violations": v.get("same_violations", {}).get("equal"),
+                      "violations": h.get("violations")}
+        else:
+            val[w] = {"error": h.get("error") or p.get("error")}
+    ok = [x for x in val.values() if "speedup" in x]
+    out.append({"target": "validation at least 2x faster than pyshacl on rdflib memory, same violations",
+                "by_workload": val,
+                "met": bool(ok) and all(x["speedup"] >= 2 and x["same_violations"] for k, x in val.items() if k in big and "speedup" in x)
+                and all(k in val and "speedup" in val[k] for k in big),
+                "met_everywhere": all(x.get("speedup", 0) >= 2 and x.get("same_violations") for x in val.values())})
+
+    # 5./6. CLI start-up
+    cli = res.get("cli", {})
+    for key, limit, label in (("help", 1.5, "`atmp-kg --help` within 1.5x of `python -c \"import click\"`"),
+                              ("scorecard", 2.0, "`atmp-kg scorecard` (shipped graph) within 2x of `python -c \"import rdflib\"`")):
+        c = cli.get(key)
+        if c and "median" in c["lib"] and "median" in c["baseline"]:
+            r = c["lib"]["median"] / c["baseline"]["median"]
+            out.append({"target": label, "ratio": round(r, 2), "lib_s": round(c["lib"]["median"], 3),
+                        "baseline_s": round(c["baseline"]["median"], 3), "met": r <= limit})
+
+    # 7. scaling
+    sc = res.get("scaling", {})
+    if sc:
+        bad = [f"{r['step']} ({r['engine']}) {'>' if r['to_is_lower_bound'] else ''}{r['factor']}"
+               for r in sc["rows"] if r["engine"] in ("lib",) and r["linear"] is False
+               and (r["step"].startswith(("load", "view", "export")))]
+        out.append({"target": f"no worse than linear from 100k to 1M for load, every view, export (factor <= {LINEAR_SLACK})",
+                    "met": not bad, "superlinear": bad})
+    return out
+
+
+# ---------------------------------------------------------------- Markdown
+
+def markdown(res: dict) -> str:
+    m = res["meta"]
+    mc = m["machine"]
+    L = [
+        "# atmp-kg benchmark results",
+        "",
+        f"- date: {m['date']}; mode: {m['mode']} ({m['reps']} repetitions; runs slower than {m['not_repeated_after_s']['run']} s are not repeated); "
+        f"took {m['duration_s']:.0f} s; command: `{m['command']}`",
+        f"- machine: {mc['nproc']} CPUs ({mc['cpu_model']}), {mc['memory_gb']} GB; Python {mc['python']}; "
+        + ", ".join(f"{k} {v}" for k, v in mc["packages"].items()),
+        f"- code: " + ", ".join(f"{k} {v}" for k, v in m["code"].items()),
+        f"- views run with as_of={m['as_of']} (history: number={m['history_number']}, or its clone in the synthetic graphs); "
+        f"timeouts: view {m['timeouts']['view']:.0f} s, scorecard {m['timeouts']['scorecard']:.0f} s",
+        "",
+        "Times are seconds of the step alone (median); memory is the peak RSS of the process that ran it. "
+        "Ratio = library / baseline (for validation: pyshacl / hybrid, so higher is better). "
+        "`proposed` = the library with the changes in benchmarks/proposals.py (not applied to src/ or queries/).",
+        "",
+        "## Workloads",
+        "",
+        "| workload | triples (with ontology) | files | MB |",
+        "|---|---:|---:|---:|",
+    ]
+    for w, d in res["workloads"].items():
+        L.append(f"| {w} | {d.get('triples') or '–'} | {len(d['files'])} | {d['bytes'] / 1e6:.1f} |")
+    L += ["", "## Steps", "",
+          "| workload | step | library s | baseline s | ratio | library MB | baseline MB | mem ratio | proposed s |",
+          "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for w, s in res["steps"].items():
+        rows = [
+            ("load (load_store vs bulk_load)", s["load"].get("lib"), s["load"].get("raw"), s["load"].get("proposed"), False),
+            ("validate (hybrid vs pyshacl)", s["validate"].get("hybrid"), s["validate"].get("pyshacl"), None, True),
+            ("scorecard (build+render vs same queries raw)", s["scorecard"].get("lib"), s["scorecard"].get("raw"), s["scorecard"].get("proposed"), False),
+            ("export JSON-LD (export vs Store.dump)", s["export"].get("lib"), s["export"].get("raw"), s["export"].get("proposed"), False),
+        ]
+        for label, a, b, p, inverse in rows:
+            (ta, la), (tb, lb), (tp, lp) = _t(a), _t(b), _t(p)
+            if inverse:
+                r, mark = _ratio(tb, ta, lb, la)
+            else:
+                r, mark = _ratio(ta, tb, la, lb)
+            ma = (a or {}).get("peak_rss_mb")
+            mb = (b or {}).get("peak_rss_mb")
+            mr = f"{ma / mb:.2f}x" if ma and mb and "median" in (a or {}) and "median" in (b or {}) else "–"
+            err = ""
+            if a and "error" in a and not la:
+                err = " (" + a["error"].split(":")[0] + ")"
+            L.append(f"| {w} | {label}{err} | {_fmt(ta, la)} | {_fmt(tb, lb)} | {_rfmt(r, mark)} | {ma or '–'} | {mb or '–'} | {mr} | {_fmt(tp, lp)} |")
+        v = s["validate"]
+        same = v.get("same_violations", {})
+        if same.get("compared"):
+            L.append(f"| {w} | validate: same (focus, message) set | {same['hybrid']} | {same['pyshacl']} | "
+                     f"{'equal' if same['equal'] else 'DIFFERENT'} | | | | |")
+        h, p = v.get("hybrid", {}), v.get("pyshacl", {})
+        if "end_to_end" in h and "end_to_end" in p:
+            L.append(f"| {w} | validate end to end (load/parse + validate) | {_fmt(h['end_to_end'])} | {_fmt(p['end_to_end'])} | "
+                     f"{p['end_to_end'] / h['end_to_end']:.2f}x faster | | | | |")
+    views = [w for w in ("shipped", "synthetic-100k", "synthetic-1M", "ema-history") if w in res["steps"]]
+    if views:
+        L += ["", "## Views (library run_local vs raw pyoxigraph query + iterate; proposed = rewritten view)", "",
+              "| view | " + " | ".join(f"{w} lib s | raw s | ratio | proposed s" for w in views) + " |",
+              "|---|" + "---:|---:|---:|---:|" * len(views)]
+        names = list(res["steps"][views[0]]["views"])
+        for view in names:
+            cells = []
+            for w in views:
+                r = res["steps"][w]["views"].get(view, {})
+                (a, al), (b, bl), (p, pl) = _t(r.get("lib")), _t(r.get("raw")), _t(r.get("proposed"))
+                ratio, mark = _ratio(a, b, al, bl)
+                cells.append(f"{_fmt(a, al)} | {_fmt(b, bl)} | {_rfmt(ratio, mark)} | {_fmt(p, pl)}")
+            L.append(f"| {view} | " + " | ".join(cells) + " |")
+    sc = res.get("scaling")
+    if sc:
+        L += ["", f"## Scaling {sc['from']} -> {sc['to']} (size x{sc['size_ratio']:.2f}; factor = time ratio / size ratio, linear if <= {sc['linear_if_at_most']})", "",
+              "| step | lib factor | raw factor | proposed factor |", "|---|---:|---:|---:|"]
+        by: dict = {}
+        for r in sc["rows"]:
+            by.setdefault(r["step"], {})[r["engine"]] = ((">" if r["to_is_lower_bound"] else "") + f"{r['factor']:.2f}"
+                                                         + ("" if r["linear"] in (True, None) else " !"))
+        for step, e in by.items():
+            L.append(f"| {step} | {e.get('lib', e.get('hybrid', '–'))} | {e.get('raw', e.get('pyshacl', '–'))} | {e.get('proposed', '–')} |")
+    cli = res.get("cli")
+    if cli:
+        L += ["", f"## CLI start-up (median of {res['meta']['cli_runs']} runs, wall time of the whole process)", "",
+              "| command | s | baseline | s | ratio | MB | proposed s | proposed ratio |", "|---|---:|---|---:|---:|---:|---:|---:|"]
+        for key in ("help", "scorecard"):
+            c = cli.get(key)
+            if c:
+                a, b, p = c["lib"], c["baseline"], c.get("proposed")
+                prop = f"{p['median']:.3f} | {p['median'] / b['median']:.2f}x" if p else "– | –"
+                L.append(f"| `{a['argv'].replace(cli['script'], 'atmp-kg')}` | {a['median']:.3f} | `python {b['argv'].split(' ', 1)[1]}` | "
+                         f"{b['median']:.3f} | {a['median'] / b['median']:.2f}x | {a['peak_rss_mb']} | {prop} |")
+    L += ["", "## Targets (issue 8)", "", "| target | met | numbers |", "|---|---|---|"]
+    for t in res.get("targets", []):
+        met = {True: "yes", False: "**no**", None: "not measured"}[t.get("met")]
+        nums = {k: v for k, v in t.items() if k not in ("target", "met")}
+        L.append(f"| {t['target']} | {met} | {_short(nums)} |")
+    return "\n".join(L) + "\n"
+
+
+def _short(d: dict) -> str:
+    parts = []
+    for k, v in d.items():
+        if isinstance(v, dict):
+            inner = ", ".join(f"{a}: {_short(b) if isinstance(b, dict) else b}" for a, b in v.items())
+            parts.append(f"{k}: {inner}")
+        elif isinstance(v, list):
+            if v:
+                parts.append(f"{k}: {'; '.join(str(x) for x in v)}")
+        elif v is not None:
+            parts.append(f"{k}: {v}")
+    return "; ".join(parts).replace("|", "/")
