@@ -51,10 +51,11 @@ def test_exports_are_deterministic(shipped_store, exports):
     assert export(shipped_store, "nt") == exports["nt"]
 
 
-def test_published_context_file_matches_the_inline_context(root):
+def test_published_context_file_matches_the_inline_context():
     from atmp_kg.export import context_document
+    from atmp_kg.resources import context_file
 
-    published = root / "ontology" / "atmp-kg.context.jsonld"
+    published = context_file()
     assert published.read_text(encoding="utf-8") == context_document()
 
 

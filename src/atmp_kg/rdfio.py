@@ -8,7 +8,7 @@ a base are an error rather than being resolved against a default base.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from .errors import InputError
 
@@ -120,8 +120,3 @@ def load_into(store, path: Path) -> None:
         raise InputError(f"{path}: {_syntax_message(e)}") from None
     except (ValueError, OSError) as e:
         raise InputError(f"{path}: {e}") from None
-
-
-def iter_quads(paths: Iterable[Path]) -> Iterator:
-    for p in paths:
-        yield from parse_quads(p)

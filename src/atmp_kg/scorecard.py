@@ -14,16 +14,6 @@ from typing import Callable
 
 from .results import Results
 
-SECTION_TITLES = (
-    "At a Glance",
-    "Key Highlights",
-    "Guideline-Based Recommendations",
-    "Patient & Prescribing Data",
-    "Clinical Best Practices",
-    "Related Resources & Content",
-    "Original Source(s)",
-)
-
 PHASES = [
     ("ClassificationAndPathwayPhase", "Diagnosis: classification and regulatory pathway"),
     ("DevelopmentPhase", "Management: development and manufacturing"),
