@@ -1,4 +1,11 @@
-"""Proposed rewrites of the views in queries/, measured by the benchmark (--proposed) but not applied.
+"""Proposed changes, measured by the benchmark (`proposed` columns) without touching src/ or queries/.
+
+Status (2026-11-25): everything proposed here has been applied: the view rewrites below and
+the faster run_local (queries/, src/atmp_kg/engine.py), and the streaming JSON-LD export
+(src/atmp_kg/export.py, iter_jsonld). rewrite() now finds nothing to change, and run.py
+measures `proposed` columns only while it does.
+
+The view rewrites (kept so that the benchmark can show them again on an older checkout):
 
 Oxigraph plans the pattern inside FILTER EXISTS / NOT EXISTS without knowing that ?product is
 already bound by the outer row, so it starts from `?c a atmp:Classification` (every
@@ -116,16 +123,6 @@ def write_proposed(out: Path) -> list[str]:
     return changed
 
 
-# ---------------------------------------------------------------- JSON-LD export
-
-def export_jsonld(store) -> str:
-    """The memoised JSON-LD export proposed here has been applied to atmp_kg.export (its output
-    is byte-identical); the proposed step now measures the library's own export."""
-    from atmp_kg.export import export
-
-    return export(store, "json-ld")
-
-
 def patch_catalog(queries_dir: str) -> None:
     """Make atmp_kg.queries.catalog() read the proposed views (for the proposed scorecard)."""
     from pathlib import Path
@@ -136,58 +133,3 @@ def patch_catalog(queries_dir: str) -> None:
         return {p.stem: q.parse_header(p) for p in sorted(Path(queries_dir).glob("*.rq"))}
 
     q.catalog = catalog
-
-
-# ---------------------------------------------------------------- run_local
-
-def run_local(store, text: str, *, where: str = "query"):
-    """Proposed atmp_kg.engine.run_local: the same Results, with the SELECT rows built inline.
-
-    The profile (pyinstrument, citations view on the EMA history, 32k rows x 12 columns) puts
-    two thirds of the time outside Store.query: one term_to_json call per cell (each doing an
-    `import pyoxigraph` and up to three isinstance checks) and sol[name] lookups by variable
-    name. Reading the solution by position and testing the exact term type gives the same rows.
-    """
-    import pyoxigraph as ox
-
-    from atmp_kg import engine
-    from atmp_kg.results import XSD_STRING, Results
-
-    from atmp_kg.errors import InputError
-    from atmp_kg.queries import query_form
-
-    if query_form(text) != "SELECT":
-        return engine.run_local(store, text, where=where)
-    try:
-        answer = store.query(text)
-    except SyntaxError as e:
-        raise InputError(engine.syntax_error_message(e, where)) from None
-    except OSError as e:
-        raise InputError(f"{where}: query failed: {e}") from None
-    variables = [v.value for v in answer.variables]
-    columns = list(enumerate(variables))
-    named, literal, blank = ox.NamedNode, ox.Literal, ox.BlankNode
-    rows = []
-    for sol in answer:
-        row = {}
-        for i, v in columns:
-            t = sol[i]
-            if t is None:
-                continue
-            kind = type(t)
-            if kind is named:
-                row[v] = {"type": "uri", "value": t.value}
-            elif kind is literal:
-                lang = t.language
-                if lang:
-                    row[v] = {"type": "literal", "value": t.value, "xml:lang": lang}
-                else:
-                    dt = t.datatype.value
-                    row[v] = ({"type": "literal", "value": t.value} if dt == XSD_STRING
-                              else {"type": "literal", "value": t.value, "datatype": dt})
-            elif kind is blank:
-                row[v] = {"type": "bnode", "value": t.value}
-            else:
-                raise TypeError(f"unsupported term {t!r}")
-        rows.append(row)
-    return Results(variables=variables, rows=rows)

@@ -12,11 +12,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def main() -> None:
-    import atmp_kg.engine
     import proposals
 
     proposals.patch_catalog(sys.argv[1])
-    atmp_kg.engine.run_local = proposals.run_local
     del sys.argv[1]
     from atmp_kg.cli import main as cli_main
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 LINEAR_SLACK = 1.25  # time ratio / size ratio up to this counts as linear (n log n sorts, noise)
 SCALE_FROM, SCALE_TO = "synthetic-100k", "synthetic-1M"
+CURVE = ("synthetic-10k", "synthetic-100k", "synthetic-1M")
 BIG = ("ema-history", "synthetic-1M")
 
 
@@ -43,38 +44,43 @@ def _rfmt(r, mark="") -> str:
 # ---------------------------------------------------------------- scaling
 
 def scaling(res: dict) -> dict:
+    """The cost curve over the synthetic sizes; the target is judged from 100k to 1M."""
     steps = res["steps"]
+    sizes = [w for w in CURVE if w in steps]
     if SCALE_FROM not in steps or SCALE_TO not in steps:
         return {}
-    n0 = res["workloads"][SCALE_FROM]["triples"]
-    n1 = res["workloads"][SCALE_TO]["triples"]
-    size = n1 / n0
-    out = {"from": SCALE_FROM, "to": SCALE_TO, "size_ratio": round(size, 3), "linear_if_at_most": LINEAR_SLACK, "rows": []}
+    n = {w: res["workloads"][w]["triples"] for w in sizes}
+    out = {"from": SCALE_FROM, "to": SCALE_TO, "size_ratio": round(n[SCALE_TO] / n[SCALE_FROM], 3),
+           "sizes": {w: n[w] for w in sizes}, "linear_if_at_most": LINEAR_SLACK, "rows": []}
 
-    def add(step, engine, r0, r1):
-        t0, l0 = _t(r0)
-        t1, l1 = _t(r1)
-        if t0 is None or t1 is None:
+    def add(step, engine, get):
+        t = {w: _t(get(steps[w])) for w in sizes}
+        if t[SCALE_FROM][0] is None or t[SCALE_TO][0] is None:
             return
-        f = (t1 / t0) / size
+        factors = {}
+        for w0, w1 in zip(sizes, sizes[1:]):
+            if t[w0][0] and t[w1][0] is not None:
+                factors[f"{w0}->{w1}"] = round((t[w1][0] / t[w0][0]) / (n[w1] / n[w0]), 2)
+        f = factors[f"{SCALE_FROM}->{SCALE_TO}"]
+        lower = t[SCALE_TO][1]
         out["rows"].append({
-            "step": step, "engine": engine, "t_from": round(t0, 4), "t_to": round(t1, 4), "to_is_lower_bound": l1,
-            "time_ratio": round(t1 / t0, 2), "factor": round(f, 2),
-            "linear": (f <= LINEAR_SLACK) if not l1 else (False if f > LINEAR_SLACK else None),
+            "step": step, "engine": engine, "times": {w: round(t[w][0], 4) for w in sizes if t[w][0] is not None},
+            "t_from": round(t[SCALE_FROM][0], 4), "t_to": round(t[SCALE_TO][0], 4), "to_is_lower_bound": lower,
+            "factors": factors, "factor": f,
+            "linear": (f <= LINEAR_SLACK) if not lower else (False if f > LINEAR_SLACK else None),
         })
 
-    a, b = steps[SCALE_FROM], steps[SCALE_TO]
-    for engine in ("lib", "raw", "proposed"):
-        add("load", engine, a["load"].get(engine), b["load"].get(engine))
-    for view in a["views"]:
-        for engine in ("lib", "raw", "proposed"):
-            add(f"view {view}", engine, a["views"][view].get(engine), b["views"].get(view, {}).get(engine))
-    for engine in ("lib", "raw", "proposed"):
-        add("export json-ld", engine, a["export"].get(engine), b["export"].get(engine))
+    for engine in ("lib", "raw", "raw-store-load"):
+        add("load", engine, lambda s, e=engine: s["load"].get(e))
+    for view in steps[SCALE_FROM]["views"]:
+        for engine in ("lib", "raw"):
+            add(f"view {view}", engine, lambda s, v=view, e=engine: s["views"].get(v, {}).get(e))
+    for engine in ("lib", "raw"):
+        add("export json-ld", engine, lambda s, e=engine: s["export"].get(e))
     for engine in ("hybrid", "pyshacl"):
-        add("validate", engine, a["validate"].get(engine), b["validate"].get(engine))
-    for engine in ("lib", "proposed"):
-        add("scorecard", engine, a["scorecard"].get(engine), b["scorecard"].get(engine))
+        add("validate", engine, lambda s, e=engine: s["validate"].get(e))
+    for engine in ("lib", "raw"):
+        add("scorecard", engine, lambda s, e=engine: s["scorecard"].get(e))
     return out
 
 
@@ -177,7 +183,18 @@ def targets(res: dict) -> list[dict]:
 
 # ---------------------------------------------------------------- Markdown
 
+def _has_proposed(res: dict) -> bool:
+    for s in res["steps"].values():
+        for step in ("load", "scorecard", "export"):
+            if s.get(step, {}).get("proposed"):
+                return True
+        if any(v.get("proposed") for v in s.get("views", {}).values()):
+            return True
+    return bool(res.get("cli", {}).get("scorecard", {}).get("proposed"))
+
+
 def markdown(res: dict) -> str:
+    prop = _has_proposed(res)
     m = res["meta"]
     mc = m["machine"]
     L = [
@@ -193,7 +210,8 @@ def markdown(res: dict) -> str:
         "",
         "Times are seconds of the step alone (median); memory is the peak RSS of the process that ran it. "
         "Ratio = library / baseline (for validation: pyshacl / hybrid, so higher is better). "
-        "`proposed` = the library with the changes in benchmarks/proposals.py (not applied to src/ or queries/).",
+        + ("`proposed` = the library with the changes in benchmarks/proposals.py (not applied to src/ or queries/)."
+           if prop else "No proposed changes were measured (benchmarks/proposals.py had none to apply)."),
         "",
         "## Workloads",
         "",
@@ -203,8 +221,8 @@ def markdown(res: dict) -> str:
     for w, d in res["workloads"].items():
         L.append(f"| {w} | {d.get('triples') or '–'} | {len(d['files'])} | {d['bytes'] / 1e6:.1f} |")
     L += ["", "## Steps", "",
-          "| workload | step | library s | baseline s | ratio | library MB | baseline MB | mem ratio | proposed s |",
-          "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+          "| workload | step | library s | baseline s | ratio | library MB | baseline MB | mem ratio |" + (" proposed s |" if prop else ""),
+          "|---|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if prop else "")]
     for w, s in res["steps"].items():
         rows = [
             ("load (load_store vs bulk_load)", s["load"].get("lib"), s["load"].get("raw"), s["load"].get("proposed"), False),
@@ -224,21 +242,22 @@ def markdown(res: dict) -> str:
             err = ""
             if a and "error" in a and not la:
                 err = " (" + a["error"].split(":")[0] + ")"
-            L.append(f"| {w} | {label}{err} | {_fmt(ta, la)} | {_fmt(tb, lb)} | {_rfmt(r, mark)} | {ma or '–'} | {mb or '–'} | {mr} | {_fmt(tp, lp)} |")
+            L.append(f"| {w} | {label}{err} | {_fmt(ta, la)} | {_fmt(tb, lb)} | {_rfmt(r, mark)} | {ma or '–'} | {mb or '–'} | {mr} |"
+                     + (f" {_fmt(tp, lp)} |" if prop else ""))
         v = s["validate"]
         same = v.get("same_violations", {})
         if same.get("compared"):
             L.append(f"| {w} | validate: same (focus, message) set | {same['hybrid']} | {same['pyshacl']} | "
-                     f"{'equal' if same['equal'] else 'DIFFERENT'} | | | | |")
+                     f"{'equal' if same['equal'] else 'DIFFERENT'} | | | |" + (" |" if prop else ""))
         h, p = v.get("hybrid", {}), v.get("pyshacl", {})
         if "end_to_end" in h and "end_to_end" in p:
             L.append(f"| {w} | validate end to end (load/parse + validate) | {_fmt(h['end_to_end'])} | {_fmt(p['end_to_end'])} | "
-                     f"{p['end_to_end'] / h['end_to_end']:.2f}x faster | | | | |")
+                     f"{p['end_to_end'] / h['end_to_end']:.2f}x faster | | | |" + (" |" if prop else ""))
     views = [w for w in ("shipped", "synthetic-100k", "synthetic-1M", "ema-history") if w in res["steps"]]
     if views:
-        L += ["", "## Views (library run_local vs raw pyoxigraph query + iterate; proposed = rewritten view)", "",
-              "| view | " + " | ".join(f"{w} lib s | raw s | ratio | proposed s" for w in views) + " |",
-              "|---|" + "---:|---:|---:|---:|" * len(views)]
+        L += ["", "## Views (library run_local vs raw pyoxigraph query + iterate" + ("; proposed = rewritten view)" if prop else ")"), "",
+              "| view | " + " | ".join(f"{w} lib s | raw s | ratio" + (" | proposed s" if prop else "") for w in views) + " |",
+              "|---|" + ("---:|---:|---:|---:|" if prop else "---:|---:|---:|") * len(views)]
         names = list(res["steps"][views[0]]["views"])
         for view in names:
             cells = []
@@ -246,18 +265,25 @@ def markdown(res: dict) -> str:
                 r = res["steps"][w]["views"].get(view, {})
                 (a, al), (b, bl), (p, pl) = _t(r.get("lib")), _t(r.get("raw")), _t(r.get("proposed"))
                 ratio, mark = _ratio(a, b, al, bl)
-                cells.append(f"{_fmt(a, al)} | {_fmt(b, bl)} | {_rfmt(ratio, mark)} | {_fmt(p, pl)}")
+                cells.append(f"{_fmt(a, al)} | {_fmt(b, bl)} | {_rfmt(ratio, mark)}" + (f" | {_fmt(p, pl)}" if prop else ""))
             L.append(f"| {view} | " + " | ".join(cells) + " |")
     sc = res.get("scaling")
     if sc:
-        L += ["", f"## Scaling {sc['from']} -> {sc['to']} (size x{sc['size_ratio']:.2f}; factor = time ratio / size ratio, linear if <= {sc['linear_if_at_most']})", "",
-              "| step | lib factor | raw factor | proposed factor |", "|---|---:|---:|---:|"]
-        by: dict = {}
+        sizes = list(sc["sizes"])
+        pairs = [f"{a}->{b}" for a, b in zip(sizes, sizes[1:])]
+        L += ["", "## Scaling curve (synthetic graphs; factor = time ratio / size ratio, 1.00 is linear; "
+              f"the target, from {sc['from']} to {sc['to']}, counts up to {sc['linear_if_at_most']} as linear, `!` above)", "",
+              "triples: " + ", ".join(f"{w} {t}" for w, t in sc["sizes"].items()), "",
+              "| step | engine | " + " | ".join(f"{w} s" for w in sizes) + " | " + " | ".join(f"factor {p.replace('synthetic-', '')}" for p in pairs) + " |",
+              "|---|---|" + "---:|" * (len(sizes) + len(pairs))]
         for r in sc["rows"]:
-            by.setdefault(r["step"], {})[r["engine"]] = ((">" if r["to_is_lower_bound"] else "") + f"{r['factor']:.2f}"
-                                                         + ("" if r["linear"] in (True, None) else " !"))
-        for step, e in by.items():
-            L.append(f"| {step} | {e.get('lib', e.get('hybrid', '–'))} | {e.get('raw', e.get('pyshacl', '–'))} | {e.get('proposed', '–')} |")
+            times = [_fmt(r["times"].get(w), r["to_is_lower_bound"] and w == sc["to"]) for w in sizes]
+            facs = []
+            for p in pairs:
+                f = r["factors"].get(p)
+                mark = " !" if (p == f"{sc['from']}->{sc['to']}" and r["linear"] is False) else ""
+                facs.append("–" if f is None else f"{f:.2f}{mark}")
+            L.append(f"| {r['step']} | {r['engine']} | " + " | ".join(times) + " | " + " | ".join(facs) + " |")
     cli = res.get("cli")
     if cli:
         L += ["", f"## CLI start-up (median of {res['meta']['cli_runs']} runs, wall time of the whole process)", "",

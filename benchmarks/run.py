@@ -124,12 +124,12 @@ def _merge_reps(results: list[dict]) -> dict:
 
 # ---------------------------------------------------------------- the steps of one workload
 
-def bench_workload(run: Runner, name: str, wl: dict, args, proposed_dir: Path | None) -> dict:
+def bench_workload(run: Runner, name: str, wl: dict, args, proposed_dir: Path | None, rewrites: bool) -> dict:
     files = wl["files"]
     reps = args.reps
     out: dict = {}
     params = {"as_of": AS_OF, "number": wl.get("history_number", HISTORY_NUMBER)}
-    engines_extra = ["proposed"] if proposed_dir else []
+    engines_extra = ["proposed"] if proposed_dir and rewrites else []  # views and scorecard
 
     # load: one process per repetition
     log(f"{name}: load")
@@ -188,7 +188,7 @@ def bench_workload(run: Runner, name: str, wl: dict, args, proposed_dir: Path | 
     # scorecard: build_model + render markdown; the baseline replays the same query texts
     log(f"{name}: scorecard")
     out["scorecard"] = {}
-    for engine, replay in [("lib", None), ("raw", "lib")] + ([("proposed", None), ("proposed-raw", "proposed")] if proposed_dir else []):
+    for engine, replay in [("lib", None), ("raw", "lib")] + ([("proposed", None), ("proposed-raw", "proposed")] if engines_extra else []):
         texts = run.specs / f"{name}-scorecard-{replay or engine}.texts.json"
         if replay and "error" in out["scorecard"].get(replay, {}):
             out["scorecard"][engine] = {"error": f"skipped: the {replay} scorecard did not finish, so there are no query texts to replay"}
@@ -203,7 +203,7 @@ def bench_workload(run: Runner, name: str, wl: dict, args, proposed_dir: Path | 
     # export: JSON-LD
     log(f"{name}: export")
     out["export"] = {}
-    for engine in ["lib", "raw", "raw-nt"] + engines_extra:
+    for engine in ["lib", "raw", "raw-nt"]:
         out["export"][engine] = run.step({"step": "export", "engine": engine, "files": files, "reps": reps,
                                           "slow": args.slow}, args.timeout)
     return out
@@ -337,11 +337,13 @@ def main() -> None:
                            cwd=ROOT, stdout=subprocess.PIPE, check=True)
     wls = json.loads(built.stdout)
     proposed_dir = None
+    proposed_views: list[str] = []
     if not args.no_proposed:
         import proposals
 
         proposed_dir = work / "proposed-queries"
-        proposals.write_proposed(proposed_dir)
+        proposed_views = proposals.write_proposed(proposed_dir)
+        log(f"proposed view rewrites: {', '.join(proposed_views) or 'none (queries/ already has them)'}")
 
     run = Runner(work, args)
     results = {"workloads": {}, "steps": {}}
@@ -350,15 +352,15 @@ def main() -> None:
         r = run.step({"step": "load", "engine": "raw", "files": wl["files"]}, args.timeout)
         wl["triples"] = r.get("triples")
         results["workloads"][name] = {k: v for k, v in wl.items() if k != "files"} | {"files": [str(Path(f).relative_to(ROOT)) if Path(f).is_relative_to(ROOT) else f for f in wl["files"]]}
-        results["steps"][name] = bench_workload(run, name, wl, args, proposed_dir)
+        results["steps"][name] = bench_workload(run, name, wl, args, proposed_dir, bool(proposed_views))
         partial = Path(args.out) / "results.partial.json"
         partial.parent.mkdir(parents=True, exist_ok=True)
         partial.write_text(json.dumps(results, indent=1, ensure_ascii=False))
-    results["cli"] = bench_cli(cli_n, proposed_dir)
+    results["cli"] = bench_cli(cli_n, proposed_dir if proposed_views else None)
     results["meta"] = {
         "date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "mode": "quick" if args.quick else "full", "reps": args.reps, "cli_runs": cli_n,
-        "as_of": AS_OF, "history_number": HISTORY_NUMBER,
+        "as_of": AS_OF, "history_number": HISTORY_NUMBER, "proposed_view_rewrites": proposed_views,
         "timeouts": {"view": args.view_timeout, "scorecard": args.scorecard_timeout,
                      "validate": args.validate_timeout, "other": args.timeout},
         "not_repeated_after_s": {"run": args.slow, "validate": args.slow_validate},

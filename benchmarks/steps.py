@@ -167,10 +167,7 @@ def step_views(spec):
                     n += 1
                 return n
         else:
-            if engine == "proposed":
-                from proposals import run_local
-            else:
-                from atmp_kg.engine import run_local
+            from atmp_kg.engine import run_local
 
             def fn(text=text, run_local=run_local):
                 return len(run_local(store, text).rows)
@@ -207,7 +204,6 @@ def step_scorecard(spec):
     if engine in ("lib", "proposed"):
         # The library's own path (scorecard.local_runner -> run.run_query -> engine.run_local),
         # with run_query wrapped to record the bound query texts for the baseline.
-        import atmp_kg.engine
         import atmp_kg.run
         from atmp_kg import scorecard
         from atmp_kg.render import render
@@ -216,7 +212,6 @@ def step_scorecard(spec):
             import proposals
 
             proposals.patch_catalog(spec["queries_dir"])
-            atmp_kg.engine.run_local = proposals.run_local
         store = STORES["lib"](spec["files"])
         recorded: list[str] = []
         run_query = atmp_kg.run.run_query
@@ -251,24 +246,25 @@ def step_scorecard(spec):
 
 
 def step_export(spec):
+    """JSON-LD to a file, as `atmp-kg export -o FILE` writes it, against Store.dump to a file."""
     import pyoxigraph as ox
 
     engine = spec["engine"]
-    store = STORES["raw" if engine == "raw" else "lib"](spec["files"])
+    store = STORES["raw" if engine.startswith("raw") else "lib"](spec["files"])
+    target = Path(spec["out"]).with_suffix(".export")
     if engine == "lib":
-        from atmp_kg.export import export
+        from atmp_kg.atomic import write_chunks
+        from atmp_kg.export import iter_export
 
-        fn = lambda: export(store, "json-ld")  # noqa: E731
-    elif engine == "proposed":
-        import proposals
-
-        fn = lambda: proposals.export_jsonld(store)  # noqa: E731
+        fn = lambda: write_chunks(target, iter_export(store, "json-ld"))  # noqa: E731
     elif engine == "raw":
-        fn = lambda: store.dump(format=ox.RdfFormat.JSON_LD, from_graph=ox.DefaultGraph())  # noqa: E731
+        fn = lambda: store.dump(target, format=ox.RdfFormat.JSON_LD, from_graph=ox.DefaultGraph())  # noqa: E731
     else:  # raw N-Triples, for reference
-        fn = lambda: store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())  # noqa: E731
-    timing, out = _timed(fn, spec["reps"], spec["slow"])
-    return {**timing, "bytes": len(out.encode() if isinstance(out, str) else out), "triples": len(store)}
+        fn = lambda: store.dump(target, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())  # noqa: E731
+    timing, _ = _timed(fn, spec["reps"], spec["slow"])
+    size = target.stat().st_size
+    target.unlink()
+    return {**timing, "bytes": size, "triples": len(store)}
 
 
 def _vm_hwm():

@@ -112,3 +112,57 @@ def test_removing_citations_of_any_assertion_fails_validation_naming_it(shipped_
         assert result.exit_code == 1
         for victim in removed:
             assert f"\n{victim}\n  - This claim has no source" in result.stdout, victim
+
+
+def test_streamed_jsonld_has_exactly_the_layout_of_one_json_dumps(exports):
+    """The export is written node by node; its bytes must still be those of json.dumps of the
+    whole document with indent=1 (the layout the canonical-form promise rests on)."""
+    text = exports["json-ld"]
+    assert text == json.dumps(json.loads(text), indent=1, ensure_ascii=False) + "\n"
+    assert len(json.loads(text)["@graph"]) > 1000
+
+
+def test_jsonld_of_an_empty_graph_is_valid_and_empty():
+    from atmp_kg.export import to_jsonld
+
+    doc = json.loads(to_jsonld([]))
+    assert doc["@graph"] == [] and "atmp" in doc["@context"]
+
+
+def test_cli_export_to_file_and_stdout_agree(run_cli, exports, tmp_path):
+    out = tmp_path / "graph.jsonld"
+    code, stdout, stderr = run_cli("export", "-o", str(out))
+    assert (code, stdout, stderr) == (0, "", "")
+    assert out.read_text(encoding="utf-8") == exports["json-ld"]
+    code, stdout, _ = run_cli("export")
+    assert code == 0 and stdout == exports["json-ld"]
+
+
+def test_a_failure_while_streaming_leaves_the_old_file_and_no_temp_file(tmp_path):
+    from atmp_kg.atomic import write_chunks
+
+    target = tmp_path / "graph.jsonld"
+    target.write_text("old\n")
+
+    def pieces():
+        yield "{\n"
+        raise RuntimeError("store went away")
+
+    with pytest.raises(RuntimeError):
+        write_chunks(target, pieces())
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.jsonld"]
+
+
+def test_a_closed_pipe_stops_the_export_quietly(root):
+    """`atmp-kg export | head` must not print a traceback or an internal error."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "atmp_kg", "export"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=root)
+    first = proc.stdout.read(10)
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert first == b'{\n "@conte' and stderr == ""

@@ -117,3 +117,31 @@ def test_preferred_class_block_is_identical_in_every_view(root):
         assert m, name
         blocks.add("\n".join(line.strip() for line in m.group().splitlines()))
     assert len(blocks) == 1
+
+
+def test_a_values_restriction_gives_the_rows_of_the_whole_view_for_those_iris(shipped_store):
+    """The scorecard runs `citations` restricted by a VALUES block; the restricted rows must be
+    exactly the unrestricted view's rows for those citations, and nothing else."""
+    from atmp_kg.engine import run_local
+    from atmp_kg.queries import catalog, with_values
+
+    text = catalog()["citations"].path.read_text()
+    whole = run_local(shipped_store, text).rows
+    chosen = sorted({r["citation"]["value"] for r in whole})[::37]
+    restricted = run_local(shipped_store, with_values(text, "citation", chosen)).rows
+    assert len(chosen) > 10
+    assert restricted == [r for r in whole if r["citation"]["value"] in set(chosen)]
+
+
+def test_values_block_goes_into_the_outer_where_clause_not_a_comment_or_string():
+    from atmp_kg.errors import InputError
+    from atmp_kg.queries import with_values
+
+    text = '# a comment with { a brace\nSELECT ?x WHERE { ?x <http://e.org/p> "{" }'
+    out = with_values(text, "x", ["http://e.org/a"])
+    assert out == ('# a comment with { a brace\nSELECT ?x WHERE {\n  VALUES ?x { <http://e.org/a> }'
+                   ' ?x <http://e.org/p> "{" }')
+    with pytest.raises(InputError, match="absolute IRI"):
+        with_values(text, "x", ["not an iri> } DROP ALL"])
+    with pytest.raises(InputError, match="SELECT"):
+        with_values("ASK { ?x ?p ?o }", "x", ["http://e.org/a"])

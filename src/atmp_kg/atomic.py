@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import InputError
@@ -23,16 +24,22 @@ def check_writable(path: str | Path) -> Path:
 
 
 def write(path: str | Path, data: str | bytes) -> None:
+    write_chunks(path, [data])
+
+
+def write_chunks(path: str | Path, chunks: Iterable[str | bytes]) -> None:
+    """Writes the pieces as they come (a large export is never one string in memory); the file
+    appears, whole, only after the last piece. An error on the way leaves no trace."""
     path = Path(path)
     folder = check_writable(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as e:
         raise InputError(f"{path}: cannot write in {folder} ({e.strerror or e})") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+            for chunk in chunks:
+                fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
             fh.flush()
             os.fsync(fh.fileno())
         if path.exists():

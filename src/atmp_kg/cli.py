@@ -8,6 +8,7 @@ input error; 3 endpoint or network fault; 4 an internal error (a bug: rerun with
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -46,6 +47,11 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`atmp-kg export | head`): not an error, as in main().
+            # stdout now points at /dev/null, so that the flush at exit does not raise again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except Exception as e:  # a bug: one line unless --debug
             if _debug(ctx):
                 raise
@@ -138,11 +144,24 @@ def query(view: str, params: tuple[str, ...], data: tuple[str, ...], endpoint: s
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
 def export(fmt: str, data: tuple[str, ...], no_ontology: bool, output: str | None) -> None:
     """Export the graph as JSON-LD 1.1 (inline context), Turtle or N-Triples."""
-    from .export import export as run
+    from .export import iter_export
     from .graph import load_store
 
+    if output and output != "-":
+        from .atomic import check_writable
+
+        check_writable(output)  # before the load, which may be slow
     store = load_store(list(data) or None, ontology=not no_ontology)
-    _emit(run(store, fmt), output)
+    chunks = iter_export(store, fmt)
+    if output and output != "-":
+        from .atomic import write_chunks
+
+        write_chunks(output, chunks)
+    else:
+        out = click.get_text_stream("stdout")
+        for chunk in chunks:
+            out.write(chunk)
+        out.flush()
 
 
 @cli.command()

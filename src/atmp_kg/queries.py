@@ -299,19 +299,30 @@ def query_form(text: str) -> str:
 
 
 def with_values(text: str, var: str, iris: list[str]) -> str:
-    """The query with a trailing VALUES block restricting ?var to the given IRIs.
+    """The SELECT query with a VALUES block restricting ?var to the given IRIs, placed first in
+    its WHERE clause, so that the engine starts from those IRIs (a trailing VALUES clause is
+    joined only after the whole query has run: quadratic when a caller runs it in batches).
 
-    A trailing VALUES clause joins with the query's results, so the query must project ?var.
-    Every IRI is checked, so nothing but IRIs can enter the query text.
+    ?var must be bound by the query's WHERE clause. Every IRI is checked, so nothing but IRIs
+    can enter the query text.
     """
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
         raise InputError(f"not a variable name: {var!r}")
+    if query_form(text) != "SELECT":
+        raise InputError("a VALUES restriction needs a SELECT query")
     terms = []
     for iri in iris:
         if not _valid_iri(iri):
             raise InputError(f"not an absolute IRI: {iri!r}")
         terms.append(f"<{iri}>")
-    return text.rstrip() + f"\nVALUES ?{var} {{ {' '.join(terms)} }}\n"
+    # The first brace outside comments, strings and IRIs opens the outer WHERE clause.
+    pos = 0
+    for is_code, chunk in _segments(text):
+        if is_code and "{" in chunk:
+            at = pos + chunk.index("{") + 1
+            return text[:at] + f"\n  VALUES ?{var} {{ {' '.join(terms)} }}" + text[at:]
+        pos += len(chunk)
+    raise InputError("a VALUES restriction needs a query with a WHERE clause")
 
 
 _DATASET = re.compile(r"\bFROM\s+(?:NAMED\s+)?<", re.IGNORECASE)
