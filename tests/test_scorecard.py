@@ -192,3 +192,13 @@ def test_html_in_headless_chromium(model_today, tmp_path):
     assert len(colours) > 50, "the screenshot is nearly uniform"
     background = max(colours)[0] / (320 * 400)
     assert background < 0.95, "the screenshot is nearly blank"
+
+
+def test_products_without_a_number_or_a_decision_date_are_worded_as_such(model_today):
+    texts = [it["text"] for it in items(model_today)]
+    itvisma = [t for t in texts if t.startswith("Itvisma (EMA number not known yet, GTMP)")]
+    assert itvisma and "authorised by 2026-11-25 (no source read dates the decision)" in itvisma[0], itvisma
+    waskyra = [t for t in texts if t.startswith("Waskyra (EMA number not known yet, GTMP)")]
+    assert waskyra and ": authorised 2026-01-09," in waskyra[0], waskyra
+    aucatzyl = [t for t in texts if t.startswith("Aucatzyl (EMEA/H/C/005907, ATMP)")]
+    assert aucatzyl and "reported authorised 2025-07-21" in aucatzyl[0], aucatzyl

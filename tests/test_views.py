@@ -145,3 +145,39 @@ def test_values_block_goes_into_the_outer_where_clause_not_a_comment_or_string()
         with_values(text, "x", ["not an iri> } DROP ALL"])
     with pytest.raises(InputError, match="SELECT"):
         with_values("ASK { ?x ?p ?o }", "x", ["http://e.org/a"])
+
+
+def _by_name(rows):
+    return {r["name"]: r for r in rows}
+
+
+def test_waskyra_enters_on_its_commission_decision_without_an_ema_number(shipped_store):
+    """Waskyra: EC decision of 9 January 2026 (Fondazione Telethon's release); no source read
+    gives its EMA number, so it is identified under product/unnumbered/."""
+    before = _by_name(run(shipped_store, "atmps", as_of="2026-01-08").records())
+    after = _by_name(run(shipped_store, "atmps", as_of="2026-01-09").records())
+    assert "Waskyra" not in before and "Waskyra" in after
+    w = after["Waskyra"]
+    assert (w["authorised"], w["authorisedBasis"], w["status"], w["class"], w["holder"]) == (
+        "2026-01-09", "decision", "authorised", "GTMP", "Fondazione Telethon ETS")
+    assert "number" not in w
+    assert w["product"] == "https://w3id.org/atmp-kg/id/product/unnumbered/waskyra"
+
+
+def test_a_product_dated_only_by_the_day_its_source_was_read_says_so(shipped_store):
+    """Itvisma: the page reporting its authorisation states no date; it is dated by the day
+    it was read (2026-11-25), an upper bound marked authorisedBasis "read"."""
+    assert "Itvisma" not in _by_name(run(shipped_store, "atmps", as_of="2026-11-24").records())
+    i = _by_name(run(shipped_store, "atmps", as_of="2026-11-25").records())["Itvisma"]
+    assert (i["authorised"], i["authorisedBasis"], i["class"]) == ("2026-11-25", "read", "GTMP")
+    # Aucatzyl is dated by a dated report, Kymriah by its decision.
+    rows = _by_name(run(shipped_store, "atmps", as_of="2026-11-25").records())
+    assert rows["Aucatzyl"]["authorisedBasis"] == "reported"
+    assert rows["Kymriah"]["authorisedBasis"] == "decision"
+
+
+def test_unnumbered_products_never_become_known_atmp_numbers(root):
+    from atmp_kg.importers.ema import known_atmp_numbers
+
+    known = known_atmp_numbers(sorted((root / "data" / "curated").glob("*.ttl")))
+    assert known and all(n.startswith("EMEA/H/C/") for n in known), sorted(known)[:5]

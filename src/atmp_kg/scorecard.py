@@ -126,11 +126,11 @@ class _Builder:
         related.columns["Authorisations and withdrawals per year"] = ["year", "class", "event", "products"]
         timing = self.view("opinion-to-decision", as_of=self.iso)
         related.items += self._table_items("opinion-to-decision", timing, "Time from CHMP opinion to authorisation", lambda r: (
-            f"{r.get('name', r['number'])}: opinion {_day(r['opinion'])}, authorised {_day(r['authorised'])} ({r['days']} days)"))
+            f"{_product(r)}: opinion {_day(r['opinion'])}, authorised {_day(r['authorised'])} ({r['days']} days)"))
         related.columns["Time from CHMP opinion to authorisation"] = ["number", "name", "opinion", "authorised", "days"]
         conflicts = self.view("conflicts")
         related.items += [Item(
-            f"{r.get('name', r['number'])}, {r['fact']}: {r['value1']} ({r['sources1']} source{'s' if r['sources1'] != '1' else ''}, first {r['source1']}) "
+            f"{_product(r)}, {r['fact']}: {r['value1']} ({r['sources1']} source{'s' if r['sources1'] != '1' else ''}, first {r['source1']}) "
             f"versus {r['value2']} ({r['sources2']} source{'s' if r['sources2'] != '1' else ''}, first {r['source2']})",
             _split(r.get("cites1")) + _split(r.get("cites2")), "Conflicts between sources", row=r, kind="conflict") for r in conflicts]
         claims = self.view("claims-vs-data")
@@ -189,7 +189,7 @@ class _Builder:
         return items
 
     def _risk_item(self, r: dict) -> Item:
-        text = f"{r.get('name', r['number'])}: {r['action']} on {_day(r['date'])}"
+        text = f"{_product(r)}: {r['action']} on {_day(r['date'])}"
         if r.get("requestedBy"):
             text += f", requested by the {r['requestedBy']}"
         text += f". {r['reason']}" if r.get("reason") else ". No source in the graph gives a reason."
@@ -218,7 +218,7 @@ class _Builder:
                 items.append(Item(f"{len(hits)} of {n} ATMPs were first authorised as {label}, according to curated sources.",
                                   cites, "Summary", kind="computed"))
         for r in rows:
-            text = f"{r.get('name', r['number'])} ({r['number']}): " + ", ".join(
+            text = f"{_product(r)} ({r.get('number') or 'EMA number not known yet'}): " + ", ".join(
                 f"{k} {r[k]}" for k in ("orphan", "prime", "conditional", "exceptional") if r.get(k)) + (
                 f"; approval: {r['approvalType']}" if r.get("approvalType") else "") + (
                 f"; indication: {_clip(r['indication'], 160)}" if r.get("indication") else "")
@@ -229,8 +229,12 @@ class _Builder:
         return [Item(text(r), _split(r.get("cites")), group, row=r, kind="row") for r in rows]
 
     def _atmp_text(self, r: dict) -> str:
-        return (f"{r.get('name', r['number'])} ({r['number']}, {r.get('class') or 'class unknown'}): authorised "
-                f"{_day(r['authorised'])}, {r['status']} since {_day(r['statusDate'])}"
+        basis = r.get("authorisedBasis")
+        when = {"reported": f"reported authorised {_day(r['authorised'])}",
+                "read": f"authorised by {_day(r['authorised'])} (no source read dates the decision)"}.get(
+            basis, f"authorised {_day(r['authorised'])}")
+        return (f"{_product(r)} ({r.get('number') or 'EMA number not known yet'}, {r.get('class') or 'class unknown'}): "
+                f"{when}, {r['status']} since {_day(r['statusDate'])}"
                 + (f", holder {r['holder']}" if r.get("holder") else ""))
 
     def _claim_item(self, r: dict) -> Item:
@@ -238,6 +242,11 @@ class _Builder:
         text = (f"Claim: {r['claim']} Cited value {r['cited']} {r.get('unit', '')} as of {r['asOf']}; "
                 f"the graph computes {r['computed']} for that date, which {agree} the claim.")
         return Item(text, _split(r.get("cites")), "Claims versus data", row=r, kind="claim")
+
+
+def _product(r: dict) -> str:
+    """A row's product: its name, else its EMA number."""
+    return r.get("name") or r.get("number") or "unnamed product"
 
 
 def _number(value: str) -> str:

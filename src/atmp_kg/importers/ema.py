@@ -570,5 +570,5 @@ def known_atmp_numbers(paths=None) -> set[str]:
     return {
         sol["p"].value[len(prefix):].replace("-", "/")
         for sol in store.query(KNOWN_ATMPS_QUERY)
-        if sol["p"].value.startswith(prefix)
+        if sol["p"].value.startswith(prefix) and not sol["p"].value.startswith(prefix + "unnumbered/")
     }
