@@ -183,18 +183,7 @@ def targets(res: dict) -> list[dict]:
 
 # ---------------------------------------------------------------- Markdown
 
-def _has_proposed(res: dict) -> bool:
-    for s in res["steps"].values():
-        for step in ("load", "scorecard", "export"):
-            if s.get(step, {}).get("proposed"):
-                return True
-        if any(v.get("proposed") for v in s.get("views", {}).values()):
-            return True
-    return bool(res.get("cli", {}).get("scorecard", {}).get("proposed"))
-
-
 def markdown(res: dict) -> str:
-    prop = _has_proposed(res)
     m = res["meta"]
     mc = m["machine"]
     L = [
@@ -209,9 +198,7 @@ def markdown(res: dict) -> str:
         f"timeouts: view {m['timeouts']['view']:.0f} s, scorecard {m['timeouts']['scorecard']:.0f} s",
         "",
         "Times are seconds of the step alone (median); memory is the peak RSS of the process that ran it. "
-        "Ratio = library / baseline (for validation: pyshacl / hybrid, so higher is better). "
-        + ("`proposed` = the library with the changes in benchmarks/proposals.py (not applied to src/ or queries/)."
-           if prop else "No proposed changes were measured (benchmarks/proposals.py had none to apply)."),
+        "Ratio = library / baseline (for validation: pyshacl / hybrid, so higher is better).",
         "",
         "## Workloads",
         "",
@@ -221,17 +208,17 @@ def markdown(res: dict) -> str:
     for w, d in res["workloads"].items():
         L.append(f"| {w} | {d.get('triples') or '–'} | {len(d['files'])} | {d['bytes'] / 1e6:.1f} |")
     L += ["", "## Steps", "",
-          "| workload | step | library s | baseline s | ratio | library MB | baseline MB | mem ratio |" + (" proposed s |" if prop else ""),
-          "|---|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if prop else "")]
+          "| workload | step | library s | baseline s | ratio | library MB | baseline MB | mem ratio |",
+          "|---|---|---:|---:|---:|---:|---:|---:|"]
     for w, s in res["steps"].items():
         rows = [
-            ("load (load_store vs bulk_load)", s["load"].get("lib"), s["load"].get("raw"), s["load"].get("proposed"), False),
-            ("validate (hybrid vs pyshacl)", s["validate"].get("hybrid"), s["validate"].get("pyshacl"), None, True),
-            ("scorecard (build+render vs same queries raw)", s["scorecard"].get("lib"), s["scorecard"].get("raw"), s["scorecard"].get("proposed"), False),
-            ("export JSON-LD (export vs Store.dump)", s["export"].get("lib"), s["export"].get("raw"), s["export"].get("proposed"), False),
+            ("load (load_store vs bulk_load)", s["load"].get("lib"), s["load"].get("raw"), False),
+            ("validate (hybrid vs pyshacl)", s["validate"].get("hybrid"), s["validate"].get("pyshacl"), True),
+            ("scorecard (build+render vs same queries raw)", s["scorecard"].get("lib"), s["scorecard"].get("raw"), False),
+            ("export JSON-LD (export vs Store.dump)", s["export"].get("lib"), s["export"].get("raw"), False),
         ]
-        for label, a, b, p, inverse in rows:
-            (ta, la), (tb, lb), (tp, lp) = _t(a), _t(b), _t(p)
+        for label, a, b, inverse in rows:
+            (ta, la), (tb, lb) = _t(a), _t(b)
             if inverse:
                 r, mark = _ratio(tb, ta, lb, la)
             else:
@@ -242,30 +229,29 @@ def markdown(res: dict) -> str:
             err = ""
             if a and "error" in a and not la:
                 err = " (" + a["error"].split(":")[0] + ")"
-            L.append(f"| {w} | {label}{err} | {_fmt(ta, la)} | {_fmt(tb, lb)} | {_rfmt(r, mark)} | {ma or '–'} | {mb or '–'} | {mr} |"
-                     + (f" {_fmt(tp, lp)} |" if prop else ""))
+            L.append(f"| {w} | {label}{err} | {_fmt(ta, la)} | {_fmt(tb, lb)} | {_rfmt(r, mark)} | {ma or '–'} | {mb or '–'} | {mr} |")
         v = s["validate"]
         same = v.get("same_violations", {})
         if same.get("compared"):
             L.append(f"| {w} | validate: same (focus, message) set | {same['hybrid']} | {same['pyshacl']} | "
-                     f"{'equal' if same['equal'] else 'DIFFERENT'} | | | |" + (" |" if prop else ""))
+                     f"{'equal' if same['equal'] else 'DIFFERENT'} | | | |")
         h, p = v.get("hybrid", {}), v.get("pyshacl", {})
         if "end_to_end" in h and "end_to_end" in p:
             L.append(f"| {w} | validate end to end (load/parse + validate) | {_fmt(h['end_to_end'])} | {_fmt(p['end_to_end'])} | "
-                     f"{p['end_to_end'] / h['end_to_end']:.2f}x faster | | | |" + (" |" if prop else ""))
+                     f"{p['end_to_end'] / h['end_to_end']:.2f}x faster | | | |")
     views = [w for w in ("shipped", "synthetic-100k", "synthetic-1M", "ema-history") if w in res["steps"]]
     if views:
-        L += ["", "## Views (library run_local vs raw pyoxigraph query + iterate" + ("; proposed = rewritten view)" if prop else ")"), "",
-              "| view | " + " | ".join(f"{w} lib s | raw s | ratio" + (" | proposed s" if prop else "") for w in views) + " |",
-              "|---|" + ("---:|---:|---:|---:|" if prop else "---:|---:|---:|") * len(views)]
+        L += ["", "## Views (library run_local vs raw pyoxigraph query + iterate)", "",
+              "| view | " + " | ".join(f"{w} lib s | raw s | ratio" for w in views) + " |",
+              "|---|" + "---:|---:|---:|" * len(views)]
         names = list(res["steps"][views[0]]["views"])
         for view in names:
             cells = []
             for w in views:
                 r = res["steps"][w]["views"].get(view, {})
-                (a, al), (b, bl), (p, pl) = _t(r.get("lib")), _t(r.get("raw")), _t(r.get("proposed"))
+                (a, al), (b, bl) = _t(r.get("lib")), _t(r.get("raw"))
                 ratio, mark = _ratio(a, b, al, bl)
-                cells.append(f"{_fmt(a, al)} | {_fmt(b, bl)} | {_rfmt(ratio, mark)}" + (f" | {_fmt(p, pl)}" if prop else ""))
+                cells.append(f"{_fmt(a, al)} | {_fmt(b, bl)} | {_rfmt(ratio, mark)}")
             L.append(f"| {view} | " + " | ".join(cells) + " |")
     sc = res.get("scaling")
     if sc:
@@ -287,14 +273,13 @@ def markdown(res: dict) -> str:
     cli = res.get("cli")
     if cli:
         L += ["", f"## CLI start-up (median of {res['meta']['cli_runs']} runs, wall time of the whole process)", "",
-              "| command | s | baseline | s | ratio | MB | proposed s | proposed ratio |", "|---|---:|---|---:|---:|---:|---:|---:|"]
+              "| command | s | baseline | s | ratio | MB |", "|---|---:|---|---:|---:|---:|"]
         for key in ("help", "scorecard"):
             c = cli.get(key)
             if c:
-                a, b, p = c["lib"], c["baseline"], c.get("proposed")
-                prop = f"{p['median']:.3f} | {p['median'] / b['median']:.2f}x" if p else "– | –"
+                a, b = c["lib"], c["baseline"]
                 L.append(f"| `{a['argv'].replace(cli['script'], 'atmp-kg')}` | {a['median']:.3f} | `python {b['argv'].split(' ', 1)[1]}` | "
-                         f"{b['median']:.3f} | {a['median'] / b['median']:.2f}x | {a['peak_rss_mb']} | {prop} |")
+                         f"{b['median']:.3f} | {a['median'] / b['median']:.2f}x | {a['peak_rss_mb']} |")
     L += ["", "## Targets (issue 8)", "", "| target | met | numbers |", "|---|---|---|"]
     for t in res.get("targets", []):
         met = {True: "yes", False: "**no**", None: "not measured"}[t.get("met")]

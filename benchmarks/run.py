@@ -124,12 +124,11 @@ def _merge_reps(results: list[dict]) -> dict:
 
 # ---------------------------------------------------------------- the steps of one workload
 
-def bench_workload(run: Runner, name: str, wl: dict, args, proposed_dir: Path | None, rewrites: bool) -> dict:
+def bench_workload(run: Runner, name: str, wl: dict, args) -> dict:
     files = wl["files"]
     reps = args.reps
     out: dict = {}
     params = {"as_of": AS_OF, "number": wl.get("history_number", HISTORY_NUMBER)}
-    engines_extra = ["proposed"] if proposed_dir and rewrites else []  # views and scorecard
 
     # load: one process per repetition
     log(f"{name}: load")
@@ -165,7 +164,7 @@ def bench_workload(run: Runner, name: str, wl: dict, args, proposed_dir: Path | 
     names = list(catalog())
     out["views"] = {v: {} for v in names}
     batched = (wl.get("triples") or 0) <= BATCH_VIEWS_UP_TO
-    for engine in ["lib", "raw"] + engines_extra:
+    for engine in ["lib", "raw"]:
         groups = [names] if batched else [[v] for v in names]
         for group in groups:
             if engine == "raw" and len(group) == 1 and out["views"][group[0]]["lib"].get("error") == "timeout":
@@ -174,8 +173,6 @@ def bench_workload(run: Runner, name: str, wl: dict, args, proposed_dir: Path | 
             log(f"{name}: views {engine} {group[0] if len(group) == 1 else '(all)'}")
             spec = {"step": "views", "engine": engine, "files": files, "views": group, "params": params,
                     "reps": reps, "slow": args.slow}
-            if engine == "proposed":
-                spec["queries_dir"] = str(proposed_dir)
             r = run.step(spec, args.view_timeout * len(group) + _load_allowance(wl), bound=args.view_timeout)
             for v in group:
                 if "views" in r:
@@ -188,16 +185,13 @@ def bench_workload(run: Runner, name: str, wl: dict, args, proposed_dir: Path | 
     # scorecard: build_model + render markdown; the baseline replays the same query texts
     log(f"{name}: scorecard")
     out["scorecard"] = {}
-    for engine, replay in [("lib", None), ("raw", "lib")] + ([("proposed", None), ("proposed-raw", "proposed")] if engines_extra else []):
+    for engine, replay in [("lib", None), ("raw", "lib")]:
         texts = run.specs / f"{name}-scorecard-{replay or engine}.texts.json"
         if replay and "error" in out["scorecard"].get(replay, {}):
             out["scorecard"][engine] = {"error": f"skipped: the {replay} scorecard did not finish, so there are no query texts to replay"}
             continue
         spec = {"step": "scorecard", "engine": "raw" if replay else engine, "files": files, "params": params,
                 "reps": reps, "slow": args.slow, "texts_file": str(texts)}
-        if engine == "proposed":
-            spec["queries_dir"] = str(proposed_dir)
-            spec["engine"] = "proposed"
         out["scorecard"][engine] = run.step(spec, args.scorecard_timeout + _load_allowance(wl), bound=args.scorecard_timeout)
 
     # export: JSON-LD
@@ -221,16 +215,12 @@ def _compare_violations(res: dict) -> dict:
     vb = {tuple(x) for x in json.loads(Path(b["violations_file"]).read_text())}
     out = {"compared": True, "equal": va == vb, "hybrid": len(va), "pyshacl": len(vb),
            "only_hybrid": sorted(va - vb)[:5], "only_pyshacl": sorted(vb - va)[:5]}
-    p = res.get("proposed", {})
-    if "violations_file" in p:
-        vp = {tuple(x) for x in json.loads(Path(p["violations_file"]).read_text())}
-        out["proposed_equal"] = vp == vb
     return out
 
 
 # ---------------------------------------------------------------- CLI start-up
 
-def bench_cli(n: int, proposed_dir: Path | None) -> dict:
+def bench_cli(n: int) -> dict:
     exe = Path(sys.executable)
     script = exe.parent / "atmp-kg"
     if not script.is_file():
@@ -244,10 +234,7 @@ def bench_cli(n: int, proposed_dir: Path | None) -> dict:
     for name, (cmd, base) in pairs.items():
         log(f"cli: {name}")
         res = {}
-        variants = [("lib", cmd), ("baseline", base)]
-        if proposed_dir and name == "scorecard":
-            variants.append(("proposed", [sys.executable, str(HERE / "proposed_cli.py"), str(proposed_dir)] + cmd[1:]))
-        for label, argv in variants:
+        for label, argv in [("lib", cmd), ("baseline", base)]:
             runs = [run_child(argv) for _ in range(n)]
             bad = [r for r in runs if r["exit"] != 0]
             res[label] = {
@@ -314,7 +301,6 @@ def main() -> None:
     ap.add_argument("--work", default=str(HERE / "work"), help="folder for the generated workloads (gitignored)")
     ap.add_argument("--workloads", help="comma-separated subset of: " + ", ".join(FULL_WORKLOADS))
     ap.add_argument("--reps", type=int, help="repetitions per step (default 3, quick 1)")
-    ap.add_argument("--no-proposed", action="store_true", help="do not measure the proposed changes (benchmarks/proposals.py)")
     ap.add_argument("--view-timeout", type=float, default=150.0, help="seconds one view may run (default 150)")
     ap.add_argument("--scorecard-timeout", type=float, default=300.0)
     ap.add_argument("--validate-timeout", type=float, default=1800.0)
@@ -336,14 +322,6 @@ def main() -> None:
     built = subprocess.run([sys.executable, str(HERE / "workloads.py"), str(work), ",".join(names)],
                            cwd=ROOT, stdout=subprocess.PIPE, check=True)
     wls = json.loads(built.stdout)
-    proposed_dir = None
-    proposed_views: list[str] = []
-    if not args.no_proposed:
-        import proposals
-
-        proposed_dir = work / "proposed-queries"
-        proposed_views = proposals.write_proposed(proposed_dir)
-        log(f"proposed view rewrites: {', '.join(proposed_views) or 'none (queries/ already has them)'}")
 
     run = Runner(work, args)
     results = {"workloads": {}, "steps": {}}
@@ -352,15 +330,15 @@ def main() -> None:
         r = run.step({"step": "load", "engine": "raw", "files": wl["files"]}, args.timeout)
         wl["triples"] = r.get("triples")
         results["workloads"][name] = {k: v for k, v in wl.items() if k != "files"} | {"files": [str(Path(f).relative_to(ROOT)) if Path(f).is_relative_to(ROOT) else f for f in wl["files"]]}
-        results["steps"][name] = bench_workload(run, name, wl, args, proposed_dir, bool(proposed_views))
+        results["steps"][name] = bench_workload(run, name, wl, args)
         partial = Path(args.out) / "results.partial.json"
         partial.parent.mkdir(parents=True, exist_ok=True)
         partial.write_text(json.dumps(results, indent=1, ensure_ascii=False))
-    results["cli"] = bench_cli(cli_n, proposed_dir if proposed_views else None)
+    results["cli"] = bench_cli(cli_n)
     results["meta"] = {
         "date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "mode": "quick" if args.quick else "full", "reps": args.reps, "cli_runs": cli_n,
-        "as_of": AS_OF, "history_number": HISTORY_NUMBER, "proposed_view_rewrites": proposed_views,
+        "as_of": AS_OF, "history_number": HISTORY_NUMBER,
         "timeouts": {"view": args.view_timeout, "scorecard": args.scorecard_timeout,
                      "validate": args.validate_timeout, "other": args.timeout},
         "not_repeated_after_s": {"run": args.slow, "validate": args.slow_validate},

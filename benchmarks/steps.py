@@ -140,14 +140,12 @@ def step_validate(spec):
 
 
 def _bound_views(spec):
-    from atmp_kg.queries import bind, catalog, parse_header
+    from atmp_kg.queries import bind, catalog
 
     views = catalog()
     out = {}
     for name in spec["views"]:
         view = views[name]
-        if spec.get("queries_dir"):
-            view = parse_header(Path(spec["queries_dir"]) / f"{name}.rq")
         params = {p.name: spec["params"][p.name] for p in view.params if p.name in spec["params"]}
         out[name] = bind(view, params)
     return out
@@ -173,7 +171,7 @@ def step_views(spec):
                 return len(run_local(store, text).rows)
         timing, rows = _timed(fn, spec["reps"], spec["slow"])
         results[name] = {**timing, "rows": rows}
-        if engine != "raw":  # outside the clock: a digest of the rows, to show proposed == lib
+        if engine != "raw":  # outside the clock: a digest of the rows, to compare runs across commits
             results[name]["digest"] = _digest(run_local(store, text), text)
         _checkpoint(spec, results)
     return {"views": results, "triples": len(store)}
@@ -185,8 +183,7 @@ def _digest(results, text) -> str:
 
     from atmp_kg import queries
 
-    if hasattr(queries, "list_columns") and hasattr(results, "with_sorted_lists"):
-        results = results.with_sorted_lists(queries.list_columns(text))
+    results = results.with_sorted_lists(queries.list_columns(text))
     return hashlib.sha256(repr(results.canonical_rows()).encode()).hexdigest()[:16]
 
 
@@ -201,17 +198,13 @@ def step_scorecard(spec):
     engine = spec["engine"]
     as_of = dt.date.fromisoformat(spec["params"]["as_of"])
     texts_file = Path(spec["texts_file"])
-    if engine in ("lib", "proposed"):
+    if engine == "lib":
         # The library's own path (scorecard.local_runner -> run.run_query -> engine.run_local),
         # with run_query wrapped to record the bound query texts for the baseline.
         import atmp_kg.run
         from atmp_kg import scorecard
         from atmp_kg.render import render
 
-        if engine == "proposed":
-            import proposals
-
-            proposals.patch_catalog(spec["queries_dir"])
         store = STORES["lib"](spec["files"])
         recorded: list[str] = []
         run_query = atmp_kg.run.run_query

@@ -584,3 +584,13 @@ def test_serve_without_the_server_package_names_the_extra(monkeypatch):
     code, out, err = invoke("serve", "--port", "0")
     assert code == 2
     assert "atmp-kg[server]" in err and len(err.strip().splitlines()) == 1
+
+
+def test_serve_on_a_port_in_use_says_so_before_any_work():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = invoke("serve", "--port", str(port))
+    assert code == 2
+    assert err.strip() == f"error: port {port} on 127.0.0.1 is in use; choose another --port (0 picks a free one)"

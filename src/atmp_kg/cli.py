@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 
 import click
 
@@ -21,14 +22,27 @@ DATA_OPTION = click.option(
 )
 
 
-def _emit(text: str, output: str | None) -> None:
-    """Write a command's output to -o FILE atomically, or to stdout."""
-    if output and output != "-":
-        from .atomic import write
+def _emit(text: str | Iterable[str], output: str | None) -> None:
+    """Write a command's output (a string, or its pieces as they are made) to -o FILE
+    atomically, or to stdout, ending it with a newline."""
+    pieces = [text] if isinstance(text, str) else text
+    if _to_file(output):
+        from .atomic import write_chunks
 
-        write(output, text)
-    else:
-        click.echo(text, nl=not text.endswith("\n"))
+        write_chunks(output, pieces)
+        return
+    out = click.get_text_stream("stdout")
+    last = ""
+    for piece in pieces:
+        out.write(piece)
+        last = piece or last
+    if not last.endswith("\n"):
+        out.write("\n")
+    out.flush()
+
+
+def _to_file(output: str | None) -> bool:
+    return bool(output) and output != "-"
 
 
 class _Group(click.Group):
@@ -147,21 +161,12 @@ def export(fmt: str, data: tuple[str, ...], no_ontology: bool, output: str | Non
     from .export import iter_export
     from .graph import load_store
 
-    if output and output != "-":
+    if _to_file(output):
         from .atomic import check_writable
 
         check_writable(output)  # before the load, which may be slow
     store = load_store(list(data) or None, ontology=not no_ontology)
-    chunks = iter_export(store, fmt)
-    if output and output != "-":
-        from .atomic import write_chunks
-
-        write_chunks(output, chunks)
-    else:
-        out = click.get_text_stream("stdout")
-        for chunk in chunks:
-            out.write(chunk)
-        out.flush()
+    _emit(iter_export(store, fmt), output)  # JSON-LD streams, node by node
 
 
 @cli.command()
@@ -200,7 +205,7 @@ def scorecard(as_of: str | None, fmt: str, output: str | None, data: tuple[str, 
             day = dt.date.fromisoformat(as_of)
         except ValueError:
             raise InputError(f"--as-of {as_of!r}: not a date; write YYYY-MM-DD") from None
-    if output and output != "-":
+    if _to_file(output):
         from .atomic import check_writable
 
         check_writable(output)  # fail before the work, not after it

@@ -218,7 +218,7 @@ class _Builder:
                 items.append(Item(f"{len(hits)} of {n} ATMPs were first authorised as {label}, according to curated sources.",
                                   cites, "Summary", kind="computed"))
         for r in rows:
-            text = f"{_product(r)} ({r.get('number') or 'EMA number not known yet'}): " + ", ".join(
+            text = f"{_product(r)} ({_number_of(r)}): " + ", ".join(
                 f"{k} {r[k]}" for k in ("orphan", "prime", "conditional", "exceptional") if r.get(k)) + (
                 f"; approval: {r['approvalType']}" if r.get("approvalType") else "") + (
                 f"; indication: {_clip(r['indication'], 160)}" if r.get("indication") else "")
@@ -233,7 +233,7 @@ class _Builder:
         when = {"reported": f"reported authorised {_day(r['authorised'])}",
                 "read": f"authorised by {_day(r['authorised'])} (no source read dates the decision)"}.get(
             basis, f"authorised {_day(r['authorised'])}")
-        return (f"{_product(r)} ({r.get('number') or 'EMA number not known yet'}, {r.get('class') or 'class unknown'}): "
+        return (f"{_product(r)} ({_number_of(r)}, {r.get('class') or 'class unknown'}): "
                 f"{when}, {r['status']} since {_day(r['statusDate'])}"
                 + (f", holder {r['holder']}" if r.get("holder") else ""))
 
@@ -247,6 +247,11 @@ class _Builder:
 def _product(r: dict) -> str:
     """A row's product: its name, else its EMA number."""
     return r.get("name") or r.get("number") or "unnamed product"
+
+
+def _number_of(r: dict) -> str:
+    """A row's EMA product number, or words saying EMA has not numbered it yet."""
+    return r.get("number") or "EMA number not known yet"
 
 
 def _number(value: str) -> str:

@@ -9,6 +9,7 @@ command exits 0. The `oxigraph` command comes with the optional extra atmp-kg[se
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import os
 import shutil
@@ -62,13 +63,18 @@ def _netloc(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def free_port(host: str) -> int:
+def bindable_port(host: str, port: int) -> int:
+    """The port to serve on: `port`, or a free one for 0; checked by binding it (and releasing
+    it) before any work, so that a clash is one clear line."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as s:
         try:
-            s.bind((host, 0))
+            s.bind((host, port))
         except OSError as e:
-            raise InputError(f"--host {host}: cannot bind it ({e.strerror or e})") from None
+            if port and e.errno == errno.EADDRINUSE:
+                raise InputError(f"port {port} on {host} is in use; choose another --port (0 picks a free one)") from None
+            where = _netloc(host, port) if port else f"--host {host}"
+            raise InputError(f"{where}: cannot bind it ({e.strerror or e})") from None
         return s.getsockname()[1]
 
 
@@ -95,17 +101,6 @@ def _log_text(path: Path) -> str:
         return ""
 
 
-def _check_port_free(host: str, port: int) -> None:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        try:
-            s.bind((host, port))
-        except OSError as e:
-            if e.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
-                raise InputError(f"port {port} on {host} is in use; choose another --port (0 picks a free one)") from None
-            raise InputError(f"cannot bind {_netloc(host, port)}: {e.strerror or e}") from None
-
-
 def _die_with_parent():  # runs in the child before exec (Linux): the server never outlives us
     try:
         import ctypes
@@ -128,8 +123,7 @@ def serve(data: Sequence[str] | None = None, *, host: str = "127.0.0.1", port: i
     if not 0 <= port <= 65535:
         raise InputError(f"--port {port}: not a port number")
 
-    port = port or free_port(host)
-    _check_port_free(host, port)  # before the work; the server itself reports a later clash
+    port = bindable_port(host, port)  # before the work; the server itself reports a later clash
     store = load_store(list(data) if data else None)
     triples = len(store)
     folder = Path(tempfile.mkdtemp(prefix="atmp-kg-serve-"))
