@@ -159,7 +159,7 @@ def bench_workload(run: Runner, name: str, wl: dict, args) -> dict:
 
     # views: one process per view and engine (repetitions inside, the store loaded once), so
     # that a view that runs away can be stopped; small graphs run all views in one process.
-    from atmp_kg.queries import catalog
+    from atmp_kg.views.catalog import catalog
 
     names = list(catalog())
     out["views"] = {v: {} for v in names}

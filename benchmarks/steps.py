@@ -32,7 +32,7 @@ def _raw_store(files):
 
 
 def _lib_store(files):
-    from atmp_kg.graph import load_store
+    from atmp_kg.graph.store import load_store
 
     return load_store(files)
 
@@ -68,7 +68,7 @@ def step_load(spec):
             return store
     else:
         if engine == "lib":
-            import atmp_kg.graph  # noqa: F401  (import outside the clock)
+            import atmp_kg.graph.store  # noqa: F401  (import outside the clock)
         elif engine == "raw":
             import pyoxigraph  # noqa: F401
         fn = lambda: STORES[engine](spec["files"])  # noqa: E731
@@ -84,8 +84,8 @@ def _violations_key(items):
 def step_validate(spec):
     engine = spec["engine"]
     if engine in ("hybrid", "pyshacl-lib"):
-        from atmp_kg.graph import data_paths, load_store
-        from atmp_kg.validate import validate_store
+        from atmp_kg.graph.store import data_paths, load_store
+        from atmp_kg.graph.validate import validate_store
 
         files = data_paths(spec["files"])
         t = time.perf_counter()
@@ -140,7 +140,7 @@ def step_validate(spec):
 
 
 def _bound_views(spec):
-    from atmp_kg.queries import bind, catalog
+    from atmp_kg.views.catalog import bind, catalog
 
     views = catalog()
     out = {}
@@ -165,7 +165,7 @@ def step_views(spec):
                     n += 1
                 return n
         else:
-            from atmp_kg.engine import run_local
+            from atmp_kg.views.engine import run_local
 
             def fn(text=text, run_local=run_local):
                 return len(run_local(store, text).rows)
@@ -181,7 +181,7 @@ def _digest(results, text) -> str:
     """The rows in canonical form (GROUP_CONCAT lists sorted, as run_query does), hashed."""
     import hashlib
 
-    from atmp_kg import queries
+    from atmp_kg.views import catalog as queries
 
     results = results.with_sorted_lists(queries.list_columns(text))
     return hashlib.sha256(repr(results.canonical_rows()).encode()).hexdigest()[:16]
@@ -201,9 +201,9 @@ def step_scorecard(spec):
     if engine == "lib":
         # The library's own path (scorecard.local_runner -> run.run_query -> engine.run_local),
         # with run_query wrapped to record the bound query texts for the baseline.
-        import atmp_kg.run
-        from atmp_kg import scorecard
-        from atmp_kg.render import render
+        import atmp_kg.views.run
+        from atmp_kg.scorecard import model as scorecard
+        from atmp_kg.scorecard.render import render
 
         store = STORES["lib"](spec["files"])
         recorded: list[str] = []
@@ -247,7 +247,7 @@ def step_export(spec):
     target = Path(spec["out"]).with_suffix(".export")
     if engine == "lib":
         from atmp_kg.atomic import write_chunks
-        from atmp_kg.export import iter_export
+        from atmp_kg.graph.export import iter_export
 
         fn = lambda: write_chunks(target, iter_export(store, "json-ld"))  # noqa: E731
     elif engine == "raw":

@@ -100,7 +100,7 @@ def build_ema_history(work: Path, log=print) -> dict:
 # ---------------------------------------------------------------- synthetic graphs
 
 def _triples(paths: list[Path]) -> list:
-    from atmp_kg.rdfio import parse_quads
+    from atmp_kg.graph.files import parse_quads
 
     out = []
     for p in paths:
@@ -200,7 +200,7 @@ def _clone_unit(ox, unit, i: int) -> list:
 
 def _fixture_triples(ox, index: int, path: Path) -> list:
     """A must-fail fixture with every IRI under id/ renamed, so fixtures cannot interact."""
-    from atmp_kg.rdfio import parse_quads
+    from atmp_kg.graph.files import parse_quads
 
     def number(m: re.Match) -> str:
         sep = m.group(1)

@@ -35,7 +35,7 @@ def run_cli():
 
 @pytest.fixture(scope="session")
 def shipped_store():
-    from atmp_kg.graph import load_store
+    from atmp_kg.graph.store import load_store
 
     return load_store(None)
 

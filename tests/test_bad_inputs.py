@@ -260,10 +260,10 @@ def test_debug_shows_the_traceback(tmp_path):
 def test_parsing_never_touches_the_network(tmp_path, monkeypatch):
     """JSON-LD with remote contexts, RDF/XML with external entities and SPARQL FROM <url> must
     not open a single socket."""
-    from atmp_kg.engine import run_local
+    from atmp_kg.views.engine import run_local
     from atmp_kg.errors import InputError
-    from atmp_kg.graph import load_store
-    from atmp_kg.rdfio import parse_quads
+    from atmp_kg.graph.store import load_store
+    from atmp_kg.graph.files import parse_quads
 
     def no_socket(*a, **k):
         raise AssertionError("network access attempted")

@@ -13,7 +13,7 @@ DATA_FILES = sorted((ROOT / "data").rglob("*.ttl"))
 
 @pytest.mark.parametrize("path", DATA_FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_data_file_is_in_canonical_form(path):
-    from atmp_kg.canonical import canonical_text
+    from atmp_kg.graph.canonical import canonical_text
 
     assert canonical_text(path) == path.read_text(encoding="utf-8"), f"run: atmp-kg fmt {path.relative_to(ROOT)}"
 

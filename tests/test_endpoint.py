@@ -20,9 +20,9 @@ import pytest
 from click.testing import CliRunner
 
 from atmp_kg.cli import cli
-from atmp_kg.engine import run_local
-from atmp_kg.queries import bind, catalog
-from atmp_kg.run import run_query
+from atmp_kg.views.engine import run_local
+from atmp_kg.views.catalog import bind, catalog
+from atmp_kg.views.run import run_query
 
 from oxigraph_server import OxigraphServer, free_port, fresh_oxigraph_server, oxigraph_server  # noqa: F401
 
@@ -115,8 +115,8 @@ def test_scorecard_is_the_same_remotely(pushed, shipped_store, as_of):
     """The whole scorecard model, built from the endpoint, equals the embedded one."""
     import datetime as dt
 
-    from atmp_kg.render import render
-    from atmp_kg.scorecard import build_model, local_runner, remote_runner
+    from atmp_kg.scorecard.render import render
+    from atmp_kg.scorecard.model import build_model, local_runner, remote_runner
 
     day = dt.date.fromisoformat(as_of)
     local = build_model(local_runner(shipped_store), day, generated="fixed")
@@ -206,7 +206,7 @@ def test_push_replaces_the_graph_and_handles_named_graphs(fresh_oxigraph_server)
     assert code == 0, err
     second = remote_count(server.query_url)
     assert f"the store now holds {second} triples" in out
-    from atmp_kg.graph import load_store
+    from atmp_kg.graph.store import load_store
 
     assert second == len(load_store([WARNING_ONLY])) != first
 
@@ -224,7 +224,7 @@ def test_push_replaces_the_graph_and_handles_named_graphs(fresh_oxigraph_server)
     assert remote_count(f"{server.query_url}?default-graph-uri={quote(iri, safe='')}") == first
 
     # A failed PUT (a body the store rejects) leaves the old graph whole.
-    from atmp_kg.endpoint import put_graph
+    from atmp_kg.endpoints.client import put_graph
     from atmp_kg.errors import EndpointError
 
     with pytest.raises(EndpointError, match="HTTP 400"):

@@ -67,8 +67,8 @@ def test_secondary_summaries_are_typed_as_such(shipped_store):
 
 
 def test_claims_vs_data_shows_the_29_claim_beside_the_graph(shipped_store):
-    from atmp_kg.engine import run_local
-    from atmp_kg.queries import bind, resolve
+    from atmp_kg.views.engine import run_local
+    from atmp_kg.views.catalog import bind, resolve
 
     claims = run_local(shipped_store, bind(resolve("claims-vs-data"), {})).records()
     twenty_nine = [c for c in claims if c["cited"] == "29"]

@@ -19,7 +19,7 @@ def _triples_from(data: bytes, fmt) -> set[str]:
 
 @pytest.fixture(scope="module")
 def exports(shipped_store):
-    from atmp_kg.export import export
+    from atmp_kg.graph.export import export
 
     return {fmt: export(shipped_store, fmt) for fmt in ("json-ld", "nt", "turtle")}
 
@@ -45,14 +45,14 @@ def test_turtle_export_is_the_same_graph(exports):
 
 
 def test_exports_are_deterministic(shipped_store, exports):
-    from atmp_kg.export import export
+    from atmp_kg.graph.export import export
 
     assert export(shipped_store, "json-ld") == exports["json-ld"]
     assert export(shipped_store, "nt") == exports["nt"]
 
 
 def test_published_context_file_matches_the_inline_context():
-    from atmp_kg.export import context_document
+    from atmp_kg.graph.export import context_document
     from atmp_kg.resources import context_file
 
     published = context_file()
@@ -64,7 +64,7 @@ def test_dates_and_decimals_survive_the_round_trip():
     import pyoxigraph as ox
     from pyld import jsonld
 
-    from atmp_kg.export import to_jsonld
+    from atmp_kg.graph.export import to_jsonld
 
     jsonld.set_document_loader(_no_network)
     src = (
@@ -89,7 +89,7 @@ def test_removing_citations_of_any_assertion_fails_validation_naming_it(shipped_
     from click.testing import CliRunner
 
     from atmp_kg.cli import cli
-    from atmp_kg.export import export
+    from atmp_kg.graph.export import export
     from atmp_kg.namespaces import ATMP, PROV_DERIVED, RDF_TYPE
 
     exported = export(shipped_store, "nt")
@@ -123,7 +123,7 @@ def test_streamed_jsonld_has_exactly_the_layout_of_one_json_dumps(exports):
 
 
 def test_jsonld_of_an_empty_graph_is_valid_and_empty():
-    from atmp_kg.export import to_jsonld
+    from atmp_kg.graph.export import to_jsonld
 
     doc = json.loads(to_jsonld([]))
     assert doc["@graph"] == [] and "atmp" in doc["@context"]

@@ -87,7 +87,7 @@ def test_a_mangled_export_validates(source_rows, tmp_path):
     import openpyxl
 
     from atmp_kg.importers.ema import import_file
-    from atmp_kg.validate import validate
+    from atmp_kg.graph.validate import validate
 
     preamble, body = source_rows
     wb = openpyxl.Workbook()

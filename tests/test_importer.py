@@ -133,7 +133,7 @@ def test_import_is_deterministic():
 
 
 def test_rebuild_reproduces_the_committed_data():
-    from atmp_kg.rebuild import rebuild
+    from atmp_kg.importers.rebuild import rebuild
 
     assert rebuild(write=False) == []
 

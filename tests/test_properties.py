@@ -15,7 +15,7 @@ rdf_text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters=
 
 
 def _view(tmp_path: Path, param: str, body: str):
-    from atmp_kg.queries import parse_header
+    from atmp_kg.views.catalog import parse_header
 
     q = tmp_path / "probe.rq"
     q.write_text(f"# title: probe\n# description: probe\n# param: v {param}\n{body}\n", encoding="utf-8")
@@ -34,7 +34,7 @@ def test_a_string_parameter_never_changes_the_query(probe_dir, value):
     backslashes, braces, '#' and newlines cannot escape the term."""
     import pyoxigraph as ox
 
-    from atmp_kg.queries import bind
+    from atmp_kg.views.catalog import bind
 
     view = _view(probe_dir, "string", 'SELECT ?s WHERE { ?s <http://e/p> ?o . FILTER(STR(?o) = ?v) } # ?v in a comment')
     store = ox.Store()
@@ -51,7 +51,7 @@ def test_a_string_parameter_never_changes_the_query(probe_dir, value):
 @given(value=st.text(max_size=40))
 def test_a_date_parameter_is_a_date_or_refused(probe_dir, value):
     from atmp_kg.errors import InputError
-    from atmp_kg.queries import bind
+    from atmp_kg.views.catalog import bind
 
     view = _view(probe_dir, "date", "SELECT (?v AS ?d) WHERE {}")
     try:
@@ -68,7 +68,7 @@ def test_an_iri_parameter_matches_exactly_or_is_refused(probe_dir, value):
     import pyoxigraph as ox
 
     from atmp_kg.errors import InputError
-    from atmp_kg.queries import bind
+    from atmp_kg.views.catalog import bind
 
     view = _view(probe_dir, "iri", "SELECT ?o WHERE { ?v <http://e/p> ?o }")
     try:
@@ -139,7 +139,7 @@ def test_jsonld_export_round_trips(triples):
     import pyoxigraph as ox
     from pyld import jsonld
 
-    from atmp_kg.export import to_jsonld
+    from atmp_kg.graph.export import to_jsonld
 
     def no_network(url, options=None):
         raise AssertionError(f"fetch of {url}")

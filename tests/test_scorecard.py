@@ -18,14 +18,14 @@ SECTIONS = ["At a Glance", "Key Highlights", "Guideline-Based Recommendations", 
 
 @pytest.fixture(scope="module")
 def model_today(shipped_store):
-    from atmp_kg.scorecard import build_model, local_runner
+    from atmp_kg.scorecard.model import build_model, local_runner
 
     return build_model(local_runner(shipped_store), dt.date(2026, 11, 25), generated="test")
 
 
 @pytest.fixture(scope="module")
 def model_2018(shipped_store):
-    from atmp_kg.scorecard import build_model, local_runner
+    from atmp_kg.scorecard.model import build_model, local_runner
 
     return build_model(local_runner(shipped_store), dt.date(2018, 12, 31), generated="test")
 
@@ -51,7 +51,7 @@ def test_every_item_is_cited_and_every_citation_resolves(model_today):
 
 
 def test_no_source_needed_anywhere(model_today):
-    from atmp_kg.render import render
+    from atmp_kg.scorecard.render import render
 
     for fmt in ("markdown", "json", "html"):
         assert "source needed" not in render(model_today, fmt).lower()
@@ -74,7 +74,7 @@ def test_as_of_2018_shows_13_atmps_and_no_later_facts(model_2018, model_today):
 
 
 def test_as_of_an_early_date_says_so_in_plain_words(shipped_store):
-    from atmp_kg.scorecard import build_model, local_runner
+    from atmp_kg.scorecard.model import build_model, local_runner
 
     model = build_model(local_runner(shipped_store), dt.date(2009, 6, 30), generated="test")
     atmps = [it for it in items(model) if it.get("group") == "ATMPs authorised"]
@@ -84,7 +84,7 @@ def test_as_of_an_early_date_says_so_in_plain_words(shipped_store):
 
 
 def test_markdown_has_sections_tables_and_references(model_today):
-    from atmp_kg.render import to_markdown
+    from atmp_kg.scorecard.render import to_markdown
 
     md = to_markdown(model_today)
     for title in SECTIONS:
@@ -94,7 +94,7 @@ def test_markdown_has_sections_tables_and_references(model_today):
 
 
 def test_json_form(model_today):
-    from atmp_kg.render import render
+    from atmp_kg.scorecard.render import render
 
     doc = json.loads(render(model_today, "json"))
     assert set(doc) >= {"as_of", "generated", "sections", "references"}
@@ -165,7 +165,7 @@ def _chromium():
 def test_html_in_headless_chromium(model_today, tmp_path):
     from PIL import Image
 
-    from atmp_kg.render import to_html
+    from atmp_kg.scorecard.render import to_html
 
     chromium = _chromium()
     page = tmp_path / "scorecard.html"

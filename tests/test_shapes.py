@@ -30,7 +30,7 @@ def test_fixture_sets_are_not_empty():
 
 @pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
 def test_valid_fixture_conforms(path):
-    from atmp_kg.validate import validate
+    from atmp_kg.graph.validate import validate
 
     report = validate([path])
     assert report.conforms, report.to_text()
@@ -38,7 +38,7 @@ def test_valid_fixture_conforms(path):
 
 @pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
 def test_invalid_fixture_fails_on_the_named_node(path):
-    from atmp_kg.validate import validate
+    from atmp_kg.graph.validate import validate
 
     focus, message = _expectations(path)
     report = validate([path])
@@ -49,7 +49,7 @@ def test_invalid_fixture_fails_on_the_named_node(path):
 
 @pytest.mark.parametrize("path", WARNING, ids=lambda p: p.stem)
 def test_warning_fixture_conforms_but_warns_on_the_named_node(path):
-    from atmp_kg.validate import validate
+    from atmp_kg.graph.validate import validate
 
     focus, message = _expectations(path)
     report = validate([path])
@@ -64,7 +64,7 @@ def test_every_shape_is_exercised_by_an_invalid_fixture():
     from rdflib.namespace import RDF, SH
 
     from atmp_kg import resources
-    from atmp_kg.validate import validate
+    from atmp_kg.graph.validate import validate
 
     shapes = rdflib.Graph()
     for f in resources.shape_files():

@@ -16,8 +16,8 @@ def _key(report):
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_same_report_as_pyshacl(path):
-    from atmp_kg.graph import load_store
-    from atmp_kg.validate import validate_store
+    from atmp_kg.graph.store import load_store
+    from atmp_kg.graph.validate import validate_store
 
     store = load_store([path])
     hybrid = validate_store(store, [path], engine="hybrid")
@@ -27,7 +27,7 @@ def test_same_report_as_pyshacl(path):
 
 
 def test_every_sparql_constraint_is_run_natively():
-    from atmp_kg.validate import shapes_graph, sparql_constraints
+    from atmp_kg.graph.validate import shapes_graph, sparql_constraints
 
     constraints = sparql_constraints(shapes_graph())
     assert len(constraints) >= 12

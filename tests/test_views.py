@@ -10,8 +10,8 @@ from conftest import parse_ema_date
 
 
 def run(store, name, **params):
-    from atmp_kg.engine import run_local
-    from atmp_kg.queries import bind, resolve
+    from atmp_kg.views.engine import run_local
+    from atmp_kg.views.catalog import bind, resolve
 
     return run_local(store, bind(resolve(name), params))
 
@@ -78,7 +78,7 @@ def test_history_of_kymriah_cites_every_export(shipped_store):
 
 def test_history_needs_its_parameter(shipped_store):
     from atmp_kg.errors import InputError
-    from atmp_kg.queries import bind, resolve
+    from atmp_kg.views.catalog import bind, resolve
 
     with pytest.raises(InputError, match="number"):
         bind(resolve("history"), {})
@@ -98,7 +98,7 @@ def test_opinion_to_decision_days_are_calendar_days(shipped_store):
 
 
 def test_every_view_runs_and_is_documented():
-    from atmp_kg.queries import catalog
+    from atmp_kg.views.catalog import catalog
 
     views = catalog()
     assert len(views) >= 14
@@ -122,8 +122,8 @@ def test_preferred_class_block_is_identical_in_every_view(root):
 def test_a_values_restriction_gives_the_rows_of_the_whole_view_for_those_iris(shipped_store):
     """The scorecard runs `citations` restricted by a VALUES block; the restricted rows must be
     exactly the unrestricted view's rows for those citations, and nothing else."""
-    from atmp_kg.engine import run_local
-    from atmp_kg.queries import catalog, with_values
+    from atmp_kg.views.engine import run_local
+    from atmp_kg.views.catalog import catalog, with_values
 
     text = catalog()["citations"].path.read_text()
     whole = run_local(shipped_store, text).rows
@@ -135,7 +135,7 @@ def test_a_values_restriction_gives_the_rows_of_the_whole_view_for_those_iris(sh
 
 def test_values_block_goes_into_the_outer_where_clause_not_a_comment_or_string():
     from atmp_kg.errors import InputError
-    from atmp_kg.queries import with_values
+    from atmp_kg.views.catalog import with_values
 
     text = '# a comment with { a brace\nSELECT ?x WHERE { ?x <http://e.org/p> "{" }'
     out = with_values(text, "x", ["http://e.org/a"])

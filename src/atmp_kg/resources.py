@@ -33,7 +33,7 @@ def path(kind: str) -> Path:
 
 def rdf_files(folder: Path) -> list[Path]:
     """RDF files below a folder, in a stable order."""
-    from .rdfio import RDF_SUFFIXES
+    from .graph.files import RDF_SUFFIXES
 
     return sorted(
         p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in RDF_SUFFIXES

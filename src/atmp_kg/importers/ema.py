@@ -325,7 +325,7 @@ def import_file(
     progress: bool = False,
 ) -> ImportResult:
     """Import one EMA spreadsheet; see the module docstring."""
-    from ..canonical import serialize
+    from ..graph.canonical import serialize
 
     path = Path(path)
     wb = _open_workbook(path)
@@ -561,7 +561,7 @@ SELECT DISTINCT ?p WHERE {
 
 def known_atmp_numbers(paths=None) -> set[str]:
     """Product numbers that a graph knows as ATMPs (classified, or flagged by EMA)."""
-    from ..graph import load_store
+    from ..graph.store import load_store
 
     # Numbers come from the product IRIs, which are minted from them: a curated file may
     # classify a product without restating its number.

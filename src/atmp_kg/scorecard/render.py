@@ -152,7 +152,7 @@ def to_html(model: dict) -> str:
     import jinja2
 
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("atmp_kg", "templates"),
+        loader=jinja2.PackageLoader("atmp_kg.scorecard", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,

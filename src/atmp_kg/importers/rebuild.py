@@ -11,8 +11,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from . import resources
-from .errors import InputError
+from .. import resources
+from ..errors import InputError
 
 CURATED = ("curated", "evidence")
 OUTPUT = "ema-imports"
@@ -28,7 +28,7 @@ def _manifest(data: Path) -> list[dict]:
 
 def build(data: Path | None = None) -> dict[Path, str]:
     """The import outputs, by path, computed from the snapshots (nothing is written)."""
-    from .importers.ema import NEW_LAYOUT, import_file, known_atmp_numbers
+    from .ema import NEW_LAYOUT, import_file, known_atmp_numbers
 
     data = data or resources.path("data")
     curated = [data / c for c in CURATED if (data / c).is_dir() and any((data / c).glob("*.ttl"))]
@@ -56,8 +56,8 @@ def build(data: Path | None = None) -> dict[Path, str]:
 def _flagged(turtle: str) -> set[str]:
     import pyoxigraph as ox
 
-    from .importers.ema import KNOWN_ATMPS_QUERY
-    from .namespaces import ID
+    from .ema import KNOWN_ATMPS_QUERY
+    from ..namespaces import ID
 
     store = ox.Store()
     store.load(turtle.encode("utf-8"), ox.RdfFormat.TURTLE)
@@ -67,7 +67,7 @@ def _flagged(turtle: str) -> set[str]:
 
 def rebuild(*, write: bool, data: Path | None = None) -> list[Path]:
     """Paths whose committed content differs from a rebuild; rewritten when write is set."""
-    from .atomic import write as atomic_write
+    from ..atomic import write as atomic_write
 
     data = data or resources.path("data")
     outputs = build(data)

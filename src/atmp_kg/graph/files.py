@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from .errors import InputError
+from ..errors import InputError
 
 RDF_SUFFIXES = {
     ".ttl": "TURTLE",
@@ -27,7 +27,7 @@ RDF_SUFFIXES = {
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files and folders to a sorted list of RDF files; a missing path is an error."""
-    from .resources import rdf_files
+    from ..resources import rdf_files
 
     out: list[Path] = []
     for raw in paths:

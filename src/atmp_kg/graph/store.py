@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from . import resources
-from .rdfio import expand_paths, load_into
+from .. import resources
+from .files import expand_paths, load_into
 
 
 def data_paths(paths: Sequence[str | Path] | None) -> list[Path]:

@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import resources
-from .errors import InputError
+from .. import resources
+from ..errors import InputError
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAM_TYPES = ("date", "integer", "decimal", "boolean", "string", "iri")

@@ -11,17 +11,17 @@ def run_query(text: str, *, data: Sequence[str] | None = None, endpoint: str | N
               timeout: float = 60.0, where: str = "query", store=None) -> Results:
     """Run bound query text on the embedded graph (the shipped one, --data, or store) or on
     an endpoint; either way, GROUP_CONCAT lists come back sorted, so the rows are the same."""
-    from .queries import list_columns
+    from .catalog import list_columns
 
     if endpoint:
-        from .endpoint import run_remote
+        from ..endpoints.client import run_remote
 
         results = run_remote(endpoint, text, timeout=timeout, where=where)
     else:
         from .engine import run_local
 
         if store is None:
-            from .graph import load_store
+            from ..graph.store import load_store
 
             store = load_store(data)
         results = run_local(store, text, where=where)

@@ -14,7 +14,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 
-from .namespaces import PREFIXES, RDF_TYPE, XSD
+from ..namespaces import PREFIXES, RDF_TYPE, XSD
 
 # Properties whose values the context types, so that dates read as plain strings.
 _DATE_PROPERTIES = [

@@ -43,7 +43,7 @@ class Results:
         return buf.getvalue()
 
     def to_table(self, *, max_width: int = 60) -> str:
-        from .namespaces import short_iri
+        from ..namespaces import short_iri
 
         if self.boolean is not None:
             return "true" if self.boolean else "false"

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .results import Results
+from ..views.results import Results
 
 PHASES = [
     ("ClassificationAndPathwayPhase", "Diagnosis: classification and regulatory pathway"),
@@ -337,19 +337,19 @@ def _references(run: Runner, iris: list[str]) -> dict[str, dict]:
 
 
 def local_runner(store) -> Runner:
-    from .run import run_query
+    from ..views.run import run_query
 
     return _runner(lambda text, where: run_query(text, store=store, where=where))
 
 
 def remote_runner(endpoint: str, timeout: float) -> Runner:
-    from .run import run_query
+    from ..views.run import run_query
 
     return _runner(lambda text, where: run_query(text, endpoint=endpoint, timeout=timeout, where=where))
 
 
 def _runner(execute) -> Runner:
-    from .queries import bind, catalog, with_values
+    from ..views.catalog import bind, catalog, with_values
 
     views = catalog()
 

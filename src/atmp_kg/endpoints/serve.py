@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .errors import AtmpKgError, EndpointError, InputError
+from ..errors import AtmpKgError, EndpointError, InputError
 
 EXTRA_HINT = "pip install 'atmp-kg[server]'"
 READY_TIMEOUT = 15.0
@@ -114,8 +114,8 @@ def serve(data: Sequence[str] | None = None, *, host: str = "127.0.0.1", port: i
           announce: Callable[[Endpoints], None] = lambda e: None,
           note: Callable[[str], None] = lambda s: None) -> int:
     """Serve the graph until a signal stops it; returns the exit code (0 on a clean stop)."""
-    from .export import export
-    from .graph import load_store
+    from ..graph.export import export
+    from ..graph.store import load_store
 
     exe = find_oxigraph()
     if not host or any(c in host for c in "/[] "):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import InputError
+from ..errors import InputError
 from .results import Results, term_to_json
 
 
@@ -21,7 +21,7 @@ def run_local(store, text: str, *, where: str = "query") -> Results:
     """Run a read-only query on a Store; ASK gives a boolean, CONSTRUCT/DESCRIBE triples."""
     import pyoxigraph as ox
 
-    from .queries import query_form
+    from .catalog import query_form
 
     form = query_form(text)
     try:

@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from typing import Iterable
 
-from .namespaces import PREFIXES, RDF_TYPE, XSD
+from ..namespaces import PREFIXES, RDF_TYPE, XSD
 
 _LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
 # Longest namespace first, so that product: wins over a shorter enclosing namespace.
@@ -89,7 +89,7 @@ def serialize(triples: Iterable, header: str = "") -> str:
 
 def canonical_text(path) -> str:
     """The canonical form of one Turtle file's triples (keeping its leading comment block)."""
-    from .rdfio import parse_quads
+    from .files import parse_quads
 
     original = path.read_text(encoding="utf-8")
     header_lines = []
@@ -105,8 +105,8 @@ def canonical_files(paths, *, write: bool) -> list:
     """Turtle files (or folders of them) not in canonical form; rewritten when write is set."""
     from pathlib import Path
 
-    from .atomic import write as atomic_write
-    from .rdfio import expand_paths
+    from ..atomic import write as atomic_write
+    from .files import expand_paths
 
     changed = []
     for p in expand_paths(paths):

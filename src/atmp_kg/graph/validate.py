@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from . import resources
+from .. import resources
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class Report:
 
 
 def shortened_iri(iri: str) -> str:
-    from .namespaces import short_iri
+    from ..namespaces import short_iri
 
     return short_iri(iri)
 
@@ -105,7 +105,7 @@ def shortened(term) -> str:
     """An IRI with a known prefix written as prefix:local; literals as in Turtle."""
     import rdflib
 
-    from .namespaces import short_iri
+    from ..namespaces import short_iri
 
     if isinstance(term, rdflib.URIRef):
         s = short_iri(str(term))
@@ -146,7 +146,7 @@ def validate_store(store, files: Sequence[Path] = (), *, engine: str = "hybrid")
     import pyshacl
     from rdflib.namespace import RDF, SH
 
-    from .graph import store_to_rdflib
+    from .store import store_to_rdflib
 
     if engine not in ("hybrid", "pyshacl"):
         raise ValueError(f"unknown validation engine {engine!r}")
@@ -244,7 +244,7 @@ def sparql_constraints(shapes) -> list[SparqlConstraint]:
 def run_sparql_constraints(store, constraints: list[SparqlConstraint]) -> list[Violation]:
     import re
 
-    from .graph import term_converter
+    from .store import term_converter
 
     convert = term_converter()
     found = []
@@ -272,7 +272,7 @@ def run_sparql_constraints(store, constraints: list[SparqlConstraint]) -> list[V
 
 def validate(paths: Sequence[str | Path] | None = None, *, engine: str = "hybrid") -> Report:
     """Validate the shipped graph, or the given files and folders, with the ontology."""
-    from .graph import data_paths, load_store
+    from .store import data_paths, load_store
 
     files = data_paths(paths)
     store = load_store(files)

@@ -34,9 +34,9 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
-from . import __version__
-from .errors import EndpointError, InputError
-from .results import Results, normalise_json_term
+from .. import __version__
+from ..errors import EndpointError, InputError
+from ..views.results import Results, normalise_json_term
 
 USER_AGENT = f"atmp-kg/{__version__} (+https://w3id.org/atmp-kg)"
 USER_ENV = "ATMP_KG_USER"
@@ -277,7 +277,7 @@ def run_remote(endpoint: str, text: str, *, timeout: float = 60.0, where: str = 
     """Run a read-only query on a SPARQL 1.1 endpoint; the rows come back as run_local gives them."""
     from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 
-    from .queries import query_form
+    from ..views.catalog import query_form
 
     form = query_form(text)  # refuses an UPDATE before anything is sent
     check_url(endpoint)
@@ -363,7 +363,7 @@ def _json_results(answer: _Answer, label: str, form: str) -> Results:
 def _graph_results(answer: _Answer, label: str) -> Results:
     import pyoxigraph as ox
 
-    from .results import term_to_json
+    from ..views.results import term_to_json
 
     ctype = answer.headers.get("content-type", "").split(";")[0].strip().lower()
     fmt = ox.RdfFormat.from_media_type(ctype) if ctype else None
@@ -457,7 +457,7 @@ def count_triples(query_endpoint: str, graph: str | None, *, timeout: float) -> 
 
 
 def check_graph_iri(graph: str) -> str:
-    from .queries import Param, term_for
+    from ..views.catalog import Param, term_for
 
     term_for(Param("graph", "iri"), graph)  # raises InputError for anything but an absolute IRI
     return graph

@@ -1,0 +1,100 @@
+"""The atmp-kg command: a thin layer over the library.
+
+Only click is imported at start-up; every command imports what it needs when it runs, so
+that `atmp-kg --help` answers at once. Errors are mapped to messages and exit codes in one
+place (main): 0 ok; 1 the graph does not conform or a check found problems; 2 usage or
+input error; 3 endpoint or network fault; 4 an internal error (a bug: rerun with --debug).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+
+import click
+
+from ..errors import AtmpKgError
+
+DATA_OPTION = click.option(
+    "--data", "data", multiple=True, metavar="PATH",
+    help="Turtle, N-Triples or JSON-LD files or folders to use instead of the shipped graph (repeatable).",
+)
+
+
+def emit(text: str | Iterable[str], output: str | None) -> None:
+    """Write a command's output (a string, or its pieces as they are made) to -o FILE
+    atomically, or to stdout, ending it with a newline."""
+    pieces = [text] if isinstance(text, str) else text
+    if to_file(output):
+        from ..atomic import write_chunks
+
+        write_chunks(output, pieces)
+        return
+    out = click.get_text_stream("stdout")
+    last = ""
+    for piece in pieces:
+        out.write(piece)
+        last = piece or last
+    if not last.endswith("\n"):
+        out.write("\n")
+    out.flush()
+
+
+def to_file(output: str | None) -> bool:
+    return bool(output) and output != "-"
+
+
+class _Group(click.Group):
+    """Maps library errors to one line on stderr and their exit code, for every command."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except AtmpKgError as e:
+            if _debug(ctx):
+                raise
+            click.echo(f"error: {e}", err=True)
+            ctx.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`atmp-kg export | head`): not an error, as in main().
+            # stdout now points at /dev/null, so that the flush at exit does not raise again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
+        except Exception as e:  # a bug: one line unless --debug
+            if _debug(ctx):
+                raise
+            click.echo(f"internal error: {type(e).__name__}: {e} (rerun with --debug for the traceback)", err=True)
+            ctx.exit(4)
+
+
+def _debug(ctx: click.Context) -> bool:
+    return bool(ctx.obj and ctx.obj.get("debug")) or "--debug" in sys.argv[1:2]
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show the full traceback on errors (for bug reports).")
+@click.version_option(package_name="atmp-kg")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """atmp-kg: a sourced knowledge graph of EU advanced therapy medicinal products.
+
+    Every claim in the graph carries its source. Validate the graph, run its views,
+    render the scorecard, and export it.
+    """
+    ctx.obj = {"debug": debug}
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        cli.main(prog_name="atmp-kg")
+    except BrokenPipeError:  # `atmp-kg query ... | head` is not an error
+        sys.stderr.close()
+        sys.exit(0)
+

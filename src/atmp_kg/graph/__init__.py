@@ -1,0 +1,1 @@
+"""The graph: reading RDF files safely, the embedded store, canonical Turtle, export, validation."""

@@ -1,0 +1,1 @@
+"""Importers: external files (EMA spreadsheets, ...) to canonical, fully cited Turtle."""
