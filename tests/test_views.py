@@ -18,17 +18,19 @@ def run(store, name, **params):
 
 def test_2018_has_the_13_atmps_including_kymriah_and_luxturna(shipped_store):
     rows = run(shipped_store, "atmps", as_of="2018-12-31").records()
-    names = {r["name"] for r in rows}
+    numbers = {r["number"] for r in rows}
     assert len(rows) == 13
-    assert {"Kymriah", "Luxturna"} <= names
-    assert "Zynteglo" not in names  # authorised 2019
+    assert {"EMEA/H/C/004090", "EMEA/H/C/004451"} <= numbers  # Kymriah, Luxturna
+    assert "EMEA/H/C/003691" not in numbers  # Zynteglo, authorised 2019
 
 
 @pytest.mark.parametrize("as_of", ["2009-12-31", "2012-12-31", "2015-06-30", "2018-08-22", "2020-06-30", "2022-12-31", "2025-07-15"])
-def test_atmps_membership_matches_the_ema_exports(shipped_store, ema_atmp_first_authorised, as_of):
-    """Every product EMA flags as an ATMP, authorised (earliest date in any export) by as_of."""
+def test_atmps_membership_matches_the_ema_exports(shipped_store, ema_atmp_authorised_latest, as_of):
+    """Every product EMA flags as an ATMP, authorised by as_of on the date EMA's newest export
+    gives (where EMA's exports disagree, the newest one is the regulator correcting itself: the
+    timeline's preferred-date rule; Kymriah: 22/08/2018 in the exports up to 2023, 23/08/2018 since)."""
     day = dt.date.fromisoformat(as_of)
-    expected = {n for n, d in ema_atmp_first_authorised.items() if d <= day}
+    expected = {n for n, d in ema_atmp_authorised_latest.items() if d <= day}
     got = {r["number"] for r in run(shipped_store, "atmps", as_of=as_of).records()}
     assert expected <= got
     # Anything beyond EMA's flag must be a product the curated data authorise before as_of.
@@ -53,10 +55,11 @@ def test_statuses_follow_the_ema_end_dates(shipped_store, ema_2025):
 
 def test_status_on_dates_sourced_by_curated_notices(shipped_store):
     """Maci was suspended on 19 November 2014 (EMA referral page, data/curated/regulatory-ends.ttl)."""
-    before = {r["name"]: r["status"] for r in run(shipped_store, "atmps", as_of="2014-11-18").records()}
-    during = {r["name"]: r["status"] for r in run(shipped_store, "atmps", as_of="2015-01-01").records()}
-    assert before["Maci"] == "authorised"
-    assert during["Maci"] == "suspended"
+    maci = "EMEA/H/C/002522"
+    before = {r["number"]: r["status"] for r in run(shipped_store, "atmps", as_of="2014-11-18").records()}
+    during = {r["number"]: r["status"] for r in run(shipped_store, "atmps", as_of="2015-01-01").records()}
+    assert before[maci] == "authorised"
+    assert during[maci] == "suspended"
 
 
 def test_conflicts_show_kymriah_both_dates_and_sources(shipped_store):
@@ -106,17 +109,15 @@ def test_every_view_runs_and_is_documented():
         assert v.title != v.name and v.description, v.name
 
 
-def test_preferred_class_block_is_identical_in_every_view(root):
-    """The class rule is duplicated (plain SPARQL has no includes); the copies must not drift."""
+def test_no_view_reimplements_the_timeline(root):
+    """The rules are written once, in the timeline layer: no view picks a value by a string
+    argmax (MAX(CONCAT(date, "|", value))), and no block is copied between views."""
     import re
 
-    blocks = set()
-    for name in ("atmps", "classes", "events-per-year"):
-        text = (root / "queries" / f"{name}.rq").read_text()
-        m = re.search(r"# --- preferred class.*?# --- end preferred class ---", text, re.S)
-        assert m, name
-        blocks.add("\n".join(line.strip() for line in m.group().splitlines()))
-    assert len(blocks) == 1
+    for path in sorted((root / "queries").glob("*.rq")):
+        text = path.read_text()
+        assert not re.search(r"M(AX|IN)\s*\(\s*CONCAT", text, re.I), path.name
+        assert "keep identical" not in text.lower(), path.name
 
 
 def test_a_values_restriction_gives_the_rows_of_the_whole_view_for_those_iris(shipped_store):

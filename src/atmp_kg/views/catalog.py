@@ -325,7 +325,7 @@ def with_values(text: str, var: str, iris: list[str]) -> str:
     raise InputError("a VALUES restriction needs a query with a WHERE clause")
 
 
-_DATASET = re.compile(r"\bFROM\s+(?:NAMED\s+)?<", re.IGNORECASE)
+_DATASET = re.compile(r"(?<![?$\w])FROM\s+(?:NAMED\s+)?<", re.IGNORECASE)  # not the variable ?from
 
 
 def dataset_clause(text: str) -> bool:
