@@ -377,6 +377,8 @@ def test_html_dom_in_chromium(browser_page, model_today):
     assert not dom.sections[-1]["open"], "the reference list starts folded"
     assert dom.svg_in_chart and dom.rects >= 10, "the chart is missing or empty"
     assert "67,68" not in dom_text
+    # Self-contained: nothing for the browser to fetch.
+    assert not re.search(r"<(?:link|img|iframe|object|embed)\b|<script[^>]+src=|url\((?!#)", page.read_text())
 
 
 _PROBE = """<script>

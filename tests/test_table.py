@@ -162,6 +162,7 @@ def test_unknown_column_is_one_line_listing_the_columns(run_cli):
     assert "'nmae'" in err and "number, name, class" in err
 
 
+@pytest.mark.server
 def test_labels_come_from_the_engine_the_rows_came_from(run_cli, hostile, oxigraph_server_for_labels):
     code, out, err = run_cli("query", str(hostile / "q.rq"), "--data", str(hostile / "g.ttl"))
     assert code == 0, err
