@@ -144,15 +144,13 @@ def render(results: Results, *, labels: dict[str, str] | None = None, width: int
     natural = [max(len(h), c) for h, c in zip(header, cells)]
     total = width or terminal_width()
     shown = list(range(len(header)))
-    widths = natural[:]
     if not wide:
         floors = [max(max(len(w) for w in _header_words(h)), min(cells[i], CELL_FLOOR)) for i, h in enumerate(header)]
         for i in _hide_order(results, header):
             if len(shown) <= 1 or _fits([floors[j] for j in shown], total):
                 break
             shown.remove(i)
-        widths = _fit([natural[i] for i in shown], [min(floors[i], total) for i in shown], total)
-        widths = dict(zip(shown, widths))
+        widths = dict(zip(shown, _fit([natural[i] for i in shown], [min(floors[i], total) for i in shown], total)))
     else:
         widths = dict(enumerate(natural))
     hidden = [header[i] for i in range(len(header)) if i not in shown]
@@ -164,10 +162,10 @@ def render(results: Results, *, labels: dict[str, str] | None = None, width: int
     lines.append(SEP.join("-" * widths[i] for i in shown))
     for r in body:
         if wrap and not wide:
-            cells = [_wrap(r[i], widths[i]) for i in shown]
-            for k in range(max(len(c) for c in cells) if cells else 1):
-                lines.append(SEP.join(pad(c[k] if k < len(c) else "", widths[i], right[i] and k == 0)
-                                      for c, i in zip(cells, shown)).rstrip())
+            parts = [_wrap(r[i], widths[i]) for i in shown]
+            for k in range(max(len(p) for p in parts) if parts else 1):
+                lines.append(SEP.join(pad(p[k] if k < len(p) else "", widths[i], right[i] and k == 0)
+                                      for p, i in zip(parts, shown)).rstrip())
         else:
             lines.append(SEP.join(pad(cut(r[i], widths[i]), widths[i], right[i]) for i in shown).rstrip())
     n = len(body)
