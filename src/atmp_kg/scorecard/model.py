@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ..namespaces import product_iri
 from ..views.results import Results
 
 PHASES = [
@@ -32,6 +33,8 @@ class Item:
     row: dict | None = None
     kind: str | None = None
     dated: str | None = None
+    figures: list[dict] | None = None  # the numbers a headline tile shows: {"value", "label"}
+    products: list[str] = field(default_factory=list)  # product IRIs the item is about
 
 
 @dataclass
@@ -162,7 +165,8 @@ class _Builder:
         text = e["text"]
         if e.get("value") and e.get("unit") and e["value"] not in text:
             text += f" ({_number(e['value'])} {e['unit']})"
-        return Item(text, _split(e.get("cites")), group, kind=e["kind"], dated=e.get("dated"))
+        about = [iri for iri in _split(e.get("appliesTo")) if "/id/product/" in iri]
+        return Item(text, _split(e.get("cites")), group, kind=e["kind"], dated=e.get("dated"), products=about)
 
     def _computed_highlights(self, atmps: list[dict]) -> list[Item]:
         items: list[Item] = []
@@ -178,14 +182,17 @@ class _Builder:
         auth_cites = [c for r in per_year if r["event"] == "authorisation" for c in _split(r.get("cites"))]
         items.append(Item(
             f"{total} ATMPs had received an EU marketing authorisation by {self.iso}, computed from the graph.",
-            auth_cites, "Computed from the graph", kind="computed"))
+            auth_cites, "Computed from the graph", kind="computed",
+            figures=[{"value": total, "label": f"ATMPs authorised in the EU by {self.iso}"}]))
         ended = {k: v for k, v in counts.items() if k != "authorised"}
         if ended:
             end_cites = [c for r in per_year if r["event"] != "authorisation" for c in _split(r.get("cites"))]
             parts = ", ".join(f"{v} {k}" for k, v in sorted(ended.items()))
             items.append(Item(
                 f"Of these, {counts.get('authorised', 0)} were authorised on {self.iso}; the others were {parts}.",
-                end_cites, "Computed from the graph", kind="computed"))
+                end_cites, "Computed from the graph", kind="computed",
+                figures=[{"value": counts.get("authorised", 0), "label": f"still authorised on {self.iso}"}]
+                + [{"value": v, "label": k} for k, v in sorted(ended.items())]))
         return items
 
     def _risk_item(self, r: dict) -> Item:
@@ -272,6 +279,7 @@ def _clip(text: str, n: int) -> str:
 def build_model(run: Runner, as_of: dt.date, *, generated: str | None = None) -> dict:
     """The scorecard as a JSON-ready dict (see the module docstring)."""
     sections = _Builder(run, as_of).build()
+    _link_products(sections)
     order: dict[str, int] = {}
     for s in sections:
         for it in s.items:
@@ -292,6 +300,10 @@ def build_model(run: Runner, as_of: dt.date, *, generated: str | None = None) ->
                 d["kind"] = it.kind
             if it.dated:
                 d["dated"] = it.dated
+            if it.figures:
+                d["figures"] = it.figures
+            if it.products:
+                d["products"] = it.products
             if it.row:
                 d["row"] = {k: v for k, v in it.row.items() if k not in ("cites", "cites1", "cites2", "product", "node", "finding")}
             items.append(d)
@@ -325,6 +337,27 @@ def build_model(run: Runner, as_of: dt.date, *, generated: str | None = None) ->
         "sections": out_sections,
         "references": references,
     }
+
+
+def _link_products(sections: list[Section]) -> None:
+    """Give every item drawn from a row about one product that product's IRI (from the row,
+    else by number or name through the rows that carry an IRI), so that a page can link it."""
+    by_key: dict[str, str] = {}
+    for s in sections:
+        for it in s.items:
+            if it.row and it.row.get("product"):
+                for key in ("number", "name"):
+                    if it.row.get(key):
+                        by_key.setdefault(f"{key}={it.row[key]}", it.row["product"])
+    for s in sections:
+        for it in s.items:
+            if not it.row or it.products:
+                continue
+            number = it.row.get("number")
+            iri = (it.row.get("product") or by_key.get(f"number={number}") or by_key.get(f"name={it.row.get('name')}")
+                   or (product_iri(number) if number else None))  # a product never authorised: its minted IRI
+            if iri:
+                it.products = [iri]
 
 
 def _references(run: Runner, iris: list[str]) -> dict[str, dict]:
