@@ -113,7 +113,7 @@ class _Builder:
 
         patient = Section("Patient & Prescribing Data")
         patient.items += self._patient_items()
-        patient.columns["Products"] = ["number", "name", "approvalType", "orphan", "prime", "conditional", "exceptional", "listedOn", "indication"]
+        patient.columns["Products"] = ["number", "name", "approvalType", "orphanAtApproval", "orphan", "prime", "conditional", "exceptional", "listedOn", "indication"]
 
         practices = Section("Clinical Best Practices")
         for e in take(lambda e: e["kind"] == "recommendation"):
@@ -131,7 +131,7 @@ class _Builder:
         related.items += self._table_items("opinion-to-decision", timing, "Time from CHMP opinion to authorisation", lambda r: (
             f"{_product(r)}: opinion {_day(r['opinion'])}, authorised {_day(r['authorised'])} ({r['days']} days)"))
         related.columns["Time from CHMP opinion to authorisation"] = ["number", "name", "opinion", "authorised", "days"]
-        conflicts = self.view("conflicts")
+        conflicts = self.view("conflicts", as_of=self.iso)
         related.items += [Item(
             f"{_product(r)}, {r['fact']}: {r['value1']} ({r['sources1']} source{'s' if r['sources1'] != '1' else ''}, first {r['source1']}) "
             f"versus {r['value2']} ({r['sources2']} source{'s' if r['sources2'] != '1' else ''}, first {r['source2']})",
@@ -177,9 +177,9 @@ class _Builder:
             counts[r["status"]] = counts.get(r["status"], 0) + 1
         count = self.view("authorised-count", as_of=self.iso)
         total = int(count[0]["authorised"]) if count else len(atmps)
-        # Cite the authorisation of each counted product (one citation each, from the view).
+        # Cite the approval of each counted product (the first citation of its atmps row).
         per_year = self.view("events-per-year", as_of=self.iso)
-        auth_cites = [c for r in per_year if r["event"] == "authorisation" for c in _split(r.get("cites"))]
+        auth_cites = [c for r in atmps for c in _split(r.get("cites"))[:1]]
         items.append(Item(
             f"{total} ATMPs had received an EU marketing authorisation by {self.iso}, computed from the graph.",
             auth_cites, "Computed from the graph", kind="computed",
@@ -210,13 +210,32 @@ class _Builder:
         if not rows:
             return items
         n = len(rows)
-        for flag, words in (("orphan", "listed as orphan medicines"), ("prime", "listed as PRIME priority medicines"),
-                            ("conditional", "listed with a conditional authorisation"),
-                            ("exceptional", "listed as authorised under exceptional circumstances")):
-            hits = [r for r in rows if r.get(flag) == "true"]
+        for flag, words, question in (
+                ("orphan", "listed as orphan medicines", "which ATMPs were orphan medicines"),
+                ("prime", "listed as PRIME priority medicines", "which ATMPs had PRIME support"),
+                ("conditional", "listed with a conditional authorisation", "which authorisations were conditional"),
+                ("exceptional", "listed as authorised under exceptional circumstances",
+                 "which ATMPs were authorised under exceptional circumstances")):
+            known = [r for r in rows if r.get(flag) in ("true", "false")]
+            hits = [r for r in known if r[flag] == "true"]
             cites = [c for r in hits for c in _split(r.get("cites"))[:1]]
-            items.append(Item(f"{len(hits)} of {n} ATMPs {words} in EMA's latest export on or before {self.iso}.",
+            if not known:
+                # a value no source of that time records is unknown, never 0
+                items.append(Item(f"No EMA export on or before {self.iso} records {question}: unknown, not zero "
+                                  "(no export of that time has the column).",
+                                  [c for r in rows for c in _split(r.get("cites"))[:1]], "Summary", kind="computed"))
+                continue
+            unlisted = n - len(known)
+            items.append(Item(f"{len(hits)} of {len(known)} ATMPs {words} in EMA's latest export on or before {self.iso}"
+                              + (f" ({unlisted} not in that export or without the column)." if unlisted else "."),
                               cites, "Summary", kind="computed"))
+        at_approval = [r for r in rows if r.get("orphanAtApproval") in ("true", "false")]
+        if at_approval:
+            hits = [r for r in at_approval if r["orphanAtApproval"] == "true"]
+            items.append(Item(f"{len(hits)} of the {len(at_approval)} ATMPs whose orphan status at approval a source records "
+                              f"by {self.iso} were orphan medicines when they were approved"
+                              + (f"; no source records it for {n - len(at_approval)}." if n > len(at_approval) else "."),
+                              [c for r in hits for c in _split(r.get("cites"))[-1:]], "Summary", kind="computed"))
         typed = [r for r in rows if r.get("approvalType")]
         for label in ("conditional", "exceptional circumstances", "standard"):
             hits = [r for r in typed if label in r["approvalType"].split(" / ")]
@@ -226,7 +245,7 @@ class _Builder:
                                   cites, "Summary", kind="computed"))
         for r in rows:
             text = f"{_product(r)} ({_number_of(r)}): " + ", ".join(
-                f"{k} {r[k]}" for k in ("orphan", "prime", "conditional", "exceptional") if r.get(k)) + (
+                f"{k} {r[k]}" for k in ("orphanAtApproval", "orphan", "prime", "conditional", "exceptional") if r.get(k)) + (
                 f"; approval: {r['approvalType']}" if r.get("approvalType") else "") + (
                 f"; indication: {_clip(r['indication'], 160)}" if r.get("indication") else "")
             items.append(Item(text, _split(r.get("cites")), "Products", row=r, kind="row"))
@@ -237,9 +256,11 @@ class _Builder:
 
     def _atmp_text(self, r: dict) -> str:
         basis = r.get("authorisedBasis")
-        when = {"reported": f"reported authorised {_day(r['authorised'])}",
-                "read": f"authorised by {_day(r['authorised'])} (no source read dates the decision)"}.get(
-            basis, f"authorised {_day(r['authorised'])}")
+        if not r.get("authorised"):
+            when = "reported authorised by a source that states no date (no source read dates the decision)"
+        else:
+            when = (f"reported authorised {_day(r['authorised'])}" if basis == "reported"
+                    else f"authorised {_day(r['authorised'])}")
         return (f"{_product(r)} ({_number_of(r)}, {r.get('class') or 'class unknown'}): "
                 f"{when}, {r['status']} since {_day(r['statusDate'])}"
                 + (f", holder {r['holder']}" if r.get("holder") else ""))

@@ -13,9 +13,9 @@ DESCRIPTION = (
     "A product is approved in a jurisdiction by the event of a kind that the ontology marks with that "
     "jurisdiction (atmp:jurisdiction: an EU marketing authorisation, a US licensure), on that event's date "
     "(basis 'decision'). An EU product that no source dates a decision for yet, but that a source reports "
-    "authorised, is approved as of the first such report: dated by the report's issue date (basis "
-    "'reported'), or, when the report states no date, left undated and known only from the day it was "
-    "read (basis 'undated report'). The authorisation type is the one curated sources give the "
+    "authorised, is approved as of the first such report: dated by the report's date (its issue date, or "
+    "a date its words give; basis 'reported'), or, when the report states no date, left undated and known "
+    "only from the day it was read (basis 'undated report'). The authorisation type is the one curated sources give the "
     "authorisation. Orphan status at approval comes from a source that describes the product on its "
     "approval date; failing that, an EMA export that lists the product as an orphan medicine after approval "
     "shows that it was one at approval, because an orphan designation must be applied for before the "
@@ -68,7 +68,9 @@ def apply(ctx: Context) -> None:
                     continue
                 known = reports[0][0]
                 basis_nodes = [o for d, o in reports if d == known]
-                dated = any(s in f.issued for o in basis_nodes for s in f.sources(o))
+                # an undated report is dated by the day it was read: that is its date and no source's
+                dated = any(s in f.issued for o in basis_nodes for s in f.sources(o)) or any(
+                    f.value_of(c, ATMP + "accessed") != known for o in basis_nodes for c in f.cites.get(o, ()))
                 date, basis = (known, "reported") if dated else (None, "undated report")
                 key = min(c for o in basis_nodes for c in f.cites.get(o, ()))
             out.iri(iri, RDF_TYPE, ATMP + "Approval")
