@@ -486,9 +486,11 @@ def test_first_screen_shows_the_headline_numbers_and_the_chart(browser_page, mod
 
 def test_products_without_a_number_or_a_decision_date_are_worded_as_such(model_today):
     texts = [it["text"] for it in items(model_today)]
-    itvisma = [t for t in texts if t.startswith("Itvisma (EMA number not known yet, GTMP)")]
+    # Itvisma's authorisation is reported only by undated pages (EMA's July 2026 export has its number).
+    itvisma = [t for t in texts if t.startswith("Itvisma (EMEA/H/C/006498, GTMP)")]
     assert itvisma and "authorised by 2026-11-25 (no source read dates the decision)" in itvisma[0], itvisma
-    waskyra = [t for t in texts if t.startswith("Waskyra (EMA number not known yet, GTMP)")]
+    waskyra = [t for t in texts if t.startswith("Waskyra (EMEA/H/C/006525, GTMP)")]
     assert waskyra and ": authorised 2026-01-09," in waskyra[0], waskyra
+    # Aucatzyl: the 2026 exports give EMA's date, earlier than the holder's announcement of 21 July 2025.
     aucatzyl = [t for t in texts if t.startswith("Aucatzyl (EMEA/H/C/005907, ATMP)")]
-    assert aucatzyl and "reported authorised 2025-07-21" in aucatzyl[0], aucatzyl
+    assert aucatzyl and ": authorised 2025-07-17," in aucatzyl[0], aucatzyl

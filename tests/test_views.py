@@ -55,11 +55,11 @@ def test_statuses_follow_the_ema_end_dates(shipped_store, ema_2025):
 
 def test_status_on_dates_sourced_by_curated_notices(shipped_store):
     """Maci was suspended on 19 November 2014 (EMA referral page, data/curated/regulatory-ends.ttl)."""
-    maci = "EMEA/H/C/002522"
+    # keyed by number: sources name the product "Maci" (EMA) or "MACI" (the Commission's register)
     before = {r["number"]: r["status"] for r in run(shipped_store, "atmps", as_of="2014-11-18").records()}
     during = {r["number"]: r["status"] for r in run(shipped_store, "atmps", as_of="2015-01-01").records()}
-    assert before[maci] == "authorised"
-    assert during[maci] == "suspended"
+    assert before["EMEA/H/C/002522"] == "authorised"
+    assert during["EMEA/H/C/002522"] == "suspended"
 
 
 def test_conflicts_show_kymriah_both_dates_and_sources(shipped_store):
@@ -70,10 +70,12 @@ def test_conflicts_show_kymriah_both_dates_and_sources(shipped_store):
     assert "EPAR report" in k[0]["source1"] and "Medicines report" in k[0]["source2"]
 
 
-def test_history_of_kymriah_cites_every_export(shipped_store):
+def test_history_of_kymriah_cites_every_export(shipped_store, root):
     rows = run(shipped_store, "history", number="EMEA/H/C/004090").records()
     observations = [r for r in rows if r["kind"] == "observation"]
-    assert len({r["date"] for r in observations}) == 5
+    exports = {p.name for p in (root / "data" / "ema").glob("*.xlsx")}
+    assert len(exports) == 7
+    assert len({r["date"] for r in observations if r["source"].startswith("EMA medicines data")}) == len(exports)
     ma = {(r["date"], r["source"]) for r in rows if r["kind"] == "marketing authorisation"}
     assert {d for d, _ in ma} == {"2018-08-22", "2018-08-23"}
     assert all(r["locator"] for r in rows)
@@ -152,17 +154,17 @@ def _by_name(rows):
     return {r["name"]: r for r in rows}
 
 
-def test_waskyra_enters_on_its_commission_decision_without_an_ema_number(shipped_store):
-    """Waskyra: EC decision of 9 January 2026 (Fondazione Telethon's release); no source read
-    gives its EMA number, so it is identified under product/unnumbered/."""
+def test_waskyra_enters_on_its_commission_decision(shipped_store):
+    """Waskyra: EC decision of 9 January 2026 (Fondazione Telethon's release and EMA's 2026
+    exports, which also give its number; its facts moved from product/unnumbered/)."""
     before = _by_name(run(shipped_store, "atmps", as_of="2026-01-08").records())
     after = _by_name(run(shipped_store, "atmps", as_of="2026-01-09").records())
     assert "Waskyra" not in before and "Waskyra" in after
     w = after["Waskyra"]
     assert (w["authorised"], w["authorisedBasis"], w["status"], w["class"], w["holder"]) == (
         "2026-01-09", "decision", "authorised", "GTMP", "Fondazione Telethon ETS")
-    assert "number" not in w
-    assert w["product"] == "https://w3id.org/atmp-kg/id/product/unnumbered/waskyra"
+    assert w["number"] == "EMEA/H/C/006525"
+    assert w["product"] == "https://w3id.org/atmp-kg/id/product/EMEA-H-C-006525"
 
 
 def test_a_product_dated_only_by_the_day_its_source_was_read_says_so(shipped_store):
@@ -171,9 +173,9 @@ def test_a_product_dated_only_by_the_day_its_source_was_read_says_so(shipped_sto
     assert "Itvisma" not in _by_name(run(shipped_store, "atmps", as_of="2026-11-24").records())
     i = _by_name(run(shipped_store, "atmps", as_of="2026-11-25").records())["Itvisma"]
     assert (i["authorised"], i["authorisedBasis"], i["class"]) == ("2026-11-25", "read", "GTMP")
-    # Aucatzyl is dated by a dated report, Kymriah by its decision.
+    # Aucatzyl is dated by EMA's decision date since the 2026 exports, Kymriah by its decision.
     rows = _by_name(run(shipped_store, "atmps", as_of="2026-11-25").records())
-    assert rows["Aucatzyl"]["authorisedBasis"] == "reported"
+    assert rows["Aucatzyl"]["authorisedBasis"] == "decision"
     assert rows["Kymriah"]["authorisedBasis"] == "decision"
 
 
