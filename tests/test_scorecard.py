@@ -488,7 +488,8 @@ def test_products_without_a_number_or_a_decision_date_are_worded_as_such(model_t
     texts = [it["text"] for it in items(model_today)]
     # Itvisma's authorisation is reported only by undated pages (EMA's July 2026 export has its number).
     itvisma = [t for t in texts if t.startswith("Itvisma (EMEA/H/C/006498, GTMP)")]
-    assert itvisma and "authorised by 2026-11-25 (no source read dates the decision)" in itvisma[0], itvisma
+    assert itvisma and ("reported authorised by a source that states no date, read on 2026-11-25 "
+                        "(no source read dates the decision)") in itvisma[0], itvisma
     waskyra = [t for t in texts if t.startswith("Waskyra (EMEA/H/C/006525, GTMP)")]
     assert waskyra and ": authorised 2026-01-09," in waskyra[0], waskyra
     # Aucatzyl: the 2026 exports give EMA's date, earlier than the holder's announcement of 21 July 2025.

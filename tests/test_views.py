@@ -150,33 +150,42 @@ def test_values_block_goes_into_the_outer_where_clause_not_a_comment_or_string()
         with_values("ASK { ?x ?p ?o }", "x", ["http://e.org/a"])
 
 
-def _by_name(rows):
-    return {r["name"]: r for r in rows}
+def _by_number(rows):
+    return {r["number"]: r for r in rows if "number" in r}
+
+
+WASKYRA, ITVISMA = "EMEA/H/C/006525", "EMEA/H/C/006498"
 
 
 def test_waskyra_enters_on_its_commission_decision(shipped_store):
     """Waskyra: EC decision of 9 January 2026 (Fondazione Telethon's release and EMA's 2026
-    exports, which also give its number; its facts moved from product/unnumbered/)."""
-    before = _by_name(run(shipped_store, "atmps", as_of="2026-01-08").records())
-    after = _by_name(run(shipped_store, "atmps", as_of="2026-01-09").records())
-    assert "Waskyra" not in before and "Waskyra" in after
-    w = after["Waskyra"]
-    assert (w["authorised"], w["authorisedBasis"], w["status"], w["class"], w["holder"]) == (
-        "2026-01-09", "decision", "authorised", "GTMP", "Fondazione Telethon ETS")
-    assert w["number"] == "EMEA/H/C/006525"
-    assert w["product"] == "https://w3id.org/atmp-kg/id/product/EMEA-H-C-006525"
+    exports, which also give its number; its facts moved from product/unnumbered/). The export
+    of 29/01/2026 still lists it with an opinion: an export that lags the decision does not move
+    the product back before its authorisation."""
+    assert WASKYRA not in _by_number(run(shipped_store, "atmps", as_of="2026-01-08").records())
+    for day in ("2026-01-09", "2026-02-01"):
+        w = _by_number(run(shipped_store, "atmps", as_of=day).records())[WASKYRA]
+        assert (w["authorised"], w["authorisedBasis"], w["status"], w["statusDate"], w["class"]) == (
+            "2026-01-09", "decision", "authorised", "2026-01-09", "GTMP")
+        assert w["product"] == "https://w3id.org/atmp-kg/id/product/EMEA-H-C-006525"
+    # No source names it or its holder before EMA's export of 29/01/2026: unknown, not a later value.
+    w = _by_number(run(shipped_store, "atmps", as_of="2026-01-09").records())[WASKYRA]
+    assert "name" not in w and "holder" not in w
+    w = _by_number(run(shipped_store, "atmps", as_of="2026-01-29").records())[WASKYRA]
+    assert (w["name"], w["holder"]) == ("Waskyra", "Fondazione Telethon ETS")
 
 
-def test_a_product_dated_only_by_the_day_its_source_was_read_says_so(shipped_store):
-    """Itvisma: the page reporting its authorisation states no date; it is dated by the day
-    it was read (2026-11-25), an upper bound marked authorisedBasis "read"."""
-    assert "Itvisma" not in _by_name(run(shipped_store, "atmps", as_of="2026-11-24").records())
-    i = _by_name(run(shipped_store, "atmps", as_of="2026-11-25").records())["Itvisma"]
-    assert (i["authorised"], i["authorisedBasis"], i["class"]) == ("2026-11-25", "read", "GTMP")
-    # Aucatzyl is dated by EMA's decision date since the 2026 exports, Kymriah by its decision.
-    rows = _by_name(run(shipped_store, "atmps", as_of="2026-11-25").records())
-    assert rows["Aucatzyl"]["authorisedBasis"] == "decision"
-    assert rows["Kymriah"]["authorisedBasis"] == "decision"
+def test_an_approval_only_an_undated_source_reports_has_no_date(shipped_store):
+    """Itvisma: EMA's export of 06/07/2026 lists a positive opinion and no authorisation; the pages
+    reporting the Commission's authorisation state no date, so the approval is undated (basis
+    "undated report") and appears only from the day the first of them was read (2026-11-25)."""
+    assert ITVISMA not in _by_number(run(shipped_store, "atmps", as_of="2026-11-24").records())
+    i = _by_number(run(shipped_store, "atmps", as_of="2026-11-25").records())[ITVISMA]
+    assert "authorised" not in i
+    assert (i["authorisedBasis"], i["class"], i["holder"]) == ("undated report", "GTMP", "Novartis Europharm Limited")
+    rows = _by_number(run(shipped_store, "atmps", as_of="2026-11-25").records())
+    assert rows["EMEA/H/C/005907"]["authorisedBasis"] == "decision"  # Aucatzyl: EMA's date since 2026
+    assert rows["EMEA/H/C/004090"]["authorisedBasis"] == "decision"  # Kymriah
 
 
 def test_unnumbered_products_never_become_known_atmp_numbers(root):

@@ -257,12 +257,13 @@ class _Builder:
     def _atmp_text(self, r: dict) -> str:
         basis = r.get("authorisedBasis")
         if not r.get("authorised"):
-            when = "reported authorised by a source that states no date (no source read dates the decision)"
+            # the status dates from the day the undated report was read: say so, not "since"
+            when = (f"reported {r['status']} by a source that states no date, read on {_day(r['statusDate'])} "
+                    "(no source read dates the decision)")
         else:
             when = (f"reported authorised {_day(r['authorised'])}" if basis == "reported"
-                    else f"authorised {_day(r['authorised'])}")
-        return (f"{_product(r)} ({_number_of(r)}, {r.get('class') or 'class unknown'}): "
-                f"{when}, {r['status']} since {_day(r['statusDate'])}"
+                    else f"authorised {_day(r['authorised'])}") + f", {r['status']} since {_day(r['statusDate'])}"
+        return (f"{_product(r)} ({_number_of(r)}, {r.get('class') or 'class unknown'}): {when}"
                 + (f", holder {r['holder']}" if r.get("holder") else ""))
 
     def _claim_item(self, r: dict) -> Item:

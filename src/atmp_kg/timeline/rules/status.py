@@ -17,11 +17,23 @@ DESCRIPTION = (
     "the latest observation on or before that date (what an EMA export listed that day) puts the product "
     "in another status group (valid, suspended, ended, not granted, pending): then the observation's status "
     "holds, from that observation's date. Old exports say 'Withdrawn' for every ended authorisation; the "
-    "group rule keeps a dated expiry from turning into a withdrawal. When two events or two observations of "
+    "group rule keeps a dated expiry from turning into a withdrawal. An observation never moves a product "
+    "back in its life (pending or not granted, then valid or suspended, then ended): EMA's export can list a "
+    "medicine as an opinion for weeks after the Commission's decision. When two events or two observations of "
     "one date imply different statuses, the status whose IRI sorts first is taken. Equal statuses on "
     "neighbouring dates make one interval, opened by the event or observation that set it; before the "
     "first, the status is unknown."
 )
+
+
+# The order of a product's life, by status group: an observation may move it forward, never back.
+_STAGE = {"pending": 0, "not granted": 1, "valid": 2, "suspended": 2, "ended": 3}
+
+
+def _overrides(f, observed: str, implied: str) -> bool:
+    """Whether an observed status overrides the status the latest event implies."""
+    og, eg = f.status_group.get(observed), f.status_group.get(implied)
+    return og != eg and _STAGE.get(og, 0) >= _STAGE.get(eg, 0)
 
 
 def apply(ctx: Context) -> None:
@@ -43,7 +55,7 @@ def apply(ctx: Context) -> None:
             last_obs = max((d for d, _, _ in obs if d <= day), default=None)
             ev = min(((s, e) for d, s, e in events if d == last_event), key=lambda x: (x[0], x[1].iri), default=None)
             ob = min(((s, o) for d, s, o in obs if d == last_obs), default=None)
-            if ob and (ev is None or (last_obs > last_event and f.status_group.get(ob[0]) != f.status_group.get(ev[0]))):
+            if ob and (ev is None or (last_obs > last_event and _overrides(f, ob[0], ev[0]))):
                 status, opener = ob
                 key_citation = min(f.cites.get(opener, [""]))
             elif ev:
