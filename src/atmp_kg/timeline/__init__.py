@@ -26,7 +26,7 @@ _ATMP = PREFIXES["atmp"]
 # Every derived node names a rule under RULE; the rule nodes themselves go too.
 _CLEAR = f"""
 DELETE {{ ?s ?p ?o }} WHERE {{ ?s <{_PROV}wasGeneratedBy> ?rule . FILTER(STRSTARTS(STR(?rule), "{RULE}")) ?s ?p ?o }} ;
-DELETE {{ ?s ?p ?o }} WHERE {{ ?s a <{_ATMP}DerivationRule> ; ?p ?o }}
+DELETE {{ ?s ?p ?o }} WHERE {{ ?s a <{_ATMP}DerivationRule> ; ?p ?o . FILTER(STRSTARTS(STR(?s), "{RULE}")) }}
 """
 
 
