@@ -5,7 +5,7 @@ adds its commands to the group when imported. Only click is imported at start-up
 imports what it needs when it runs, so that `atmp-kg --help` answers at once.
 """
 
-from . import endpoint_commands, graph_commands, import_commands, scorecard_command, view_commands  # noqa: F401
+from . import check_command, endpoint_commands, graph_commands, import_commands, scorecard_command, view_commands  # noqa: F401
 from .base import cli, main
 
 __all__ = ["cli", "main"]

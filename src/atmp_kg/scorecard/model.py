@@ -136,8 +136,7 @@ class _Builder:
             f"{_product(r)}, {r['fact']}: {r['value1']} ({r['sources1']} source{'s' if r['sources1'] != '1' else ''}, first {r['source1']}) "
             f"versus {r['value2']} ({r['sources2']} source{'s' if r['sources2'] != '1' else ''}, first {r['source2']})",
             _split(r.get("cites1")) + _split(r.get("cites2")), "Conflicts between sources", row=r, kind="conflict") for r in conflicts]
-        claims = self.view("claims-vs-data")
-        related.items += [self._claim_item(r) for r in claims if r.get("asOf", "") <= self.iso]
+        related.items += self._claim_items()
         for e in take(lambda e: True):
             related.items.append(self._evidence_item(e, "Further findings and challenge statements"))
         challenges = self.view("challenges")
@@ -266,11 +265,27 @@ class _Builder:
         return (f"{_product(r)} ({_number_of(r)}, {r.get('class') or 'class unknown'}): {when}"
                 + (f", holder {r['holder']}" if r.get("holder") else ""))
 
-    def _claim_item(self, r: dict) -> Item:
-        agree = "agrees with" if r["agree"] == "yes" else "differs from"
-        text = (f"Claim: {r['claim']} Cited value {r['cited']} {r.get('unit', '')} as of {r['asOf']}; "
-                f"the graph computes {r['computed']} for that date, which {agree} the claim.")
-        return Item(text, _split(r.get("cites")), "Claims versus data", row=r, kind="claim")
+    def _claim_items(self) -> list[Item]:
+        """The figures the graph's findings state, recomputed by the claims checker (the same
+        machinery as `atmp-kg check`), for the claims dated on or before the scorecard's date."""
+        from ..claims.graph import graph_claims
+        from ..claims.verdicts import check
+
+        items = []
+        claims = [c for c in graph_claims(self.run) if c.as_of and c.as_of <= self.as_of]
+        for v in check(claims, self.run, today=self.as_of):
+            c = v.claim
+            if v.verdict == "unchecked":
+                outcome = f"the graph cannot recompute it: {v.reason}."
+            else:
+                outcome = (f"the graph computes {v.computed} for that date, which "
+                           f"{'agrees with' if v.verdict == 'agrees' else 'differs from'} the claim.")
+            text = f"Claim: {c.claim} Stated value {c.value} as of {c.as_of} ({c.measure}); {outcome}"
+            row = {"claim": c.claim, "measure": c.measure, "asOf": c.as_of.isoformat(), "stated": c.value,
+                   "computed": v.computed or "", "verdict": v.verdict}
+            items.append(Item(text, sorted(set(c.cites) | set(v.cites if v.verdict == "differs" else [])),
+                              "Claims versus data", row=row, kind="claim"))
+        return items
 
 
 def _product(r: dict) -> str:
@@ -307,7 +322,7 @@ def build_model(run: Runner, as_of: dt.date, *, generated: str | None = None) ->
         for it in s.items:
             for c in sorted(set(it.cites)):
                 order.setdefault(c, len(order) + 1)
-    refs = _references(run, list(order))
+    refs = run.citations(list(order))
     missing = [c for c in order if c not in refs]
     if missing:
         raise ValueError(f"citations without a source in the graph: {missing[:3]}")
@@ -382,45 +397,13 @@ def _link_products(sections: list[Section]) -> None:
                 it.products = [iri]
 
 
-def _references(run: Runner, iris: list[str]) -> dict[str, dict]:
-    out: dict[str, dict] = {}
-    for i in range(0, len(iris), 300):
-        batch = iris[i:i + 300]
-        for r in run("citations", {"__values__": batch}).records():
-            out.setdefault(r["citation"], r)
-    return out
-
-
 def local_runner(store) -> Runner:
-    from ..views.run import run_query
+    from ..views.run import ViewRunner
 
-    return _runner(lambda text, where: run_query(text, store=store, where=where))
+    return ViewRunner.local(store)
 
 
 def remote_runner(endpoint: str, timeout: float) -> Runner:
-    from ..views.run import run_query
+    from ..views.run import ViewRunner
 
-    return _runner(lambda text, where: run_query(text, endpoint=endpoint, timeout=timeout, where=where))
-
-
-def _runner(execute) -> Runner:
-    from ..views.catalog import bind, catalog, with_values
-
-    views = catalog()
-
-    cache: dict[str, Results] = {}
-
-    def run(name: str, params: dict) -> Results:
-        view = views[name]
-        params = dict(params)
-        values = params.pop("__values__", None)
-        text = bind(view, params)
-        if values is not None:
-            text = with_values(text, "citation", values)
-        # Sections share views (events per year feeds a table, the chart and the highlights).
-        if text not in cache:
-            cache[text] = execute(text, str(view.path))
-        return cache[text]
-
-    return run
-
+    return ViewRunner.remote(endpoint, timeout)

@@ -59,10 +59,27 @@ class View:
     description: str = ""
     params: list[Param] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # column -> meaning, from the header
+    returns: str | None = None     # "number" for a measure (one row, one number)
+    aggregate: str | None = None   # for a measure written as its members: "count ?x as ?y" or "percent ?flag as ?y"
+
+    @property
+    def source_text(self) -> str:
+        return self.path.read_text(encoding="utf-8")
 
     @property
     def text(self) -> str:
-        return self.path.read_text(encoding="utf-8")
+        """The query to run: the file, or for a measure written as its members, the file wrapped
+        in the aggregate its header declares (so that it returns one row with one number)."""
+        return aggregate_query(self.source_text, self.aggregate, where=str(self.path)) if self.aggregate else self.source_text
+
+    @property
+    def is_measure(self) -> bool:
+        return self.returns == "number"
+
+    @property
+    def members_text(self) -> str | None:
+        """For a measure written as its members: the members query (one row per counted member)."""
+        return self.source_text if self.aggregate else None
 
     def as_dict(self) -> dict:
         return {
@@ -74,6 +91,7 @@ class View:
                 for p in self.params
             ],
             "columns": [{"name": c, "description": d} for c, d in self.columns.items()],
+            **({"returns": self.returns} if self.returns else {}),
         }
 
 
@@ -104,7 +122,7 @@ def parse_header(path: Path, text: str | None = None) -> View:
             break
         body = line[1:]
         m = re.match(r"^\s?([a-z]+):\s*(.*)$", body)
-        if m and m.group(1) in ("title", "description", "param", "column"):
+        if m and m.group(1) in ("title", "description", "param", "column", "returns", "aggregate"):
             key, value = m.group(1), m.group(2).strip()
             if key == "param":
                 pm = _PARAM_RE.match(value)
@@ -135,8 +153,46 @@ def parse_header(path: Path, text: str | None = None) -> View:
         else:
             last = None
     name = path.stem
+    returns, aggregate = fields.get("returns"), fields.get("aggregate")
+    if returns not in (None, "number"):
+        raise InputError(f"{path}: 'returns: {returns}' is not supported; a measure says 'returns: number'")
+    if aggregate is not None:
+        if returns != "number":
+            raise InputError(f"{path}: 'aggregate:' belongs to a measure; add 'returns: number'")
+        aggregate_query("SELECT * WHERE {}", aggregate, where=str(path))  # checks the declaration
     return View(name=name, path=path, title=fields.get("title", name), description=fields.get("description", ""),
-                params=params, columns=columns)
+                params=params, columns=columns, returns=returns, aggregate=aggregate)
+
+
+_AGGREGATE = re.compile(r"^(count|percent)\s+\?([A-Za-z_][A-Za-z0-9_]*)\s+as\s+\?([A-Za-z_][A-Za-z0-9_]*)$", re.IGNORECASE)
+
+
+def aggregate_query(members: str, declaration: str, *, where: str = "measure") -> str:
+    """A measure's one-number query from its members query and its declared aggregate:
+    "count ?product as ?n" counts the distinct members; "percent ?flag as ?p" gives the share of the
+    members whose ?flag is true among those where it is bound (unbound when it is bound for none),
+    rounded to two decimals. The members query becomes a sub-select; its PREFIX lines move up."""
+    m = _AGGREGATE.match(declaration.strip())
+    if not m:
+        raise InputError(f"{where}: malformed 'aggregate: {declaration}'; write 'aggregate: count ?VAR as ?NAME' "
+                         "or 'aggregate: percent ?FLAG as ?NAME'")
+    kind, var, out = m.group(1).lower(), m.group(2), m.group(3)
+    prologue, body = [], []
+    in_body = False
+    for line in members.splitlines():
+        if not in_body and (line.startswith("#") or not line.strip() or re.match(r"\s*(PREFIX|BASE)\b", line, re.I)):
+            if not line.startswith("#"):
+                prologue.append(line)
+            continue
+        in_body = True
+        body.append(line)
+    inner = "\n".join(body)
+    head = "\n".join(prologue)
+    if kind == "count":
+        return f"{head}\nSELECT (COUNT(DISTINCT ?{var}) AS ?{out}) WHERE {{\n{{\n{inner}\n}}\n}}\n"
+    return (f"{head}\nSELECT ?{out} WHERE {{\n  {{ SELECT (COUNT(*) AS ?known) (SUM(IF(?{var}, 1, 0)) AS ?yes) WHERE {{\n"
+            f"{{\n{inner}\n}}\n  FILTER(BOUND(?{var})) }} }}\n  FILTER(?known > 0)\n"
+            f"  BIND(ROUND(10000 * ?yes / ?known) / 100 AS ?{out})\n}}\n")
 
 
 def catalog() -> dict[str, View]:
@@ -274,7 +330,7 @@ def variables_in(text: str) -> set[str]:
     return found
 
 
-def bind(view: View, values: dict[str, str], *, today: dt.date | None = None) -> str:
+def bind(view: View, values: dict[str, str], *, today: dt.date | None = None, members: bool = False) -> str:
     """The view's text with every parameter replaced by its typed, escaped term."""
     known = {p.name: p for p in view.params}
     unknown = sorted(set(values) - set(known))
@@ -287,7 +343,9 @@ def bind(view: View, values: dict[str, str], *, today: dt.date | None = None) ->
         if raw is None:
             raise InputError(f"view {view.name}: parameter {p.name} ({p.type}) is required; give --param {p.name}=VALUE")
         terms[p.name] = term_for(p, raw, today=today)
-    text = view.text
+    text = view.members_text if members else view.text
+    if text is None:
+        raise InputError(f"view {view.name}: it lists no members (only a measure written as its members does)")
     if not terms:
         return text
     out = []

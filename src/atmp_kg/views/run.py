@@ -26,3 +26,44 @@ def run_query(text: str, *, data: Sequence[str] | None = None, endpoint: str | N
             store = load_store(data)
         results = run_local(store, text, where=where)
     return results.with_sorted_lists(list_columns(text))
+
+
+class ViewRunner:
+    """Runs views by name, with parameters, on one graph or endpoint; identical query texts run
+    once (the scorecard's sections share views). Used by the scorecard and the claims checker."""
+
+    def __init__(self, execute) -> None:
+        from .catalog import catalog
+
+        self._execute = execute      # (text, where) -> Results
+        self.views = catalog()
+        self._cache: dict[str, Results] = {}
+
+    @classmethod
+    def local(cls, store) -> "ViewRunner":
+        return cls(lambda text, where: run_query(text, store=store, where=where))
+
+    @classmethod
+    def remote(cls, endpoint: str, timeout: float) -> "ViewRunner":
+        return cls(lambda text, where: run_query(text, endpoint=endpoint, timeout=timeout, where=where))
+
+    def __call__(self, name: str, params: dict, *, members: bool = False) -> Results:
+        from .catalog import bind, with_values
+
+        view = self.views[name]
+        params = dict(params)
+        values = params.pop("__values__", None)
+        text = bind(view, params, members=members)
+        if values is not None:
+            text = with_values(text, "citation", values)
+        if text not in self._cache:
+            self._cache[text] = self._execute(text, str(view.path))
+        return self._cache[text]
+
+    def citations(self, iris: list[str]) -> dict[str, dict]:
+        """Citation IRI -> its row of the citations view (locator, quote, source title, ...)."""
+        out: dict[str, dict] = {}
+        for i in range(0, len(iris), 300):
+            for r in self("citations", {"__values__": iris[i:i + 300]}).records():
+                out.setdefault(r["citation"], r)
+        return out

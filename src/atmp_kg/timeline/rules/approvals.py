@@ -21,8 +21,10 @@ DESCRIPTION = (
     "shows that it was one at approval, because an orphan designation must be applied for before the "
     "marketing authorisation (EMA, Questions and answers on orphan designation application: 'the "
     "designation application must be submitted before the submission of the application for marketing "
-    "authorisation'), while a later 'No' proves nothing (a designation can be withdrawn at or after "
-    "approval). PRIME support comes from a source on the approval date, else from the first EMA export that "
+    "authorisation'). A 'No' proves less, since a designation can be withdrawn at or after approval: a "
+    "product is taken as not orphan at approval only when no source ever records it as an orphan medicine "
+    "and the first EMA export after approval lists it as not orphan (a designation withdrawn between "
+    "approval and that export shows in EMA's orphan register, which curated sources read). PRIME support comes from a source on the approval date, else from the first EMA export that "
     "has a PRIME column (PRIME supports medicines before their authorisation, and EMA's flag records whether "
     "a medicine had it). Each is known from the date of the source that records it (orphanKnownSince, "
     "primeKnownSince): a view as of an earlier date leaves it unknown. For an EU decision, the positive "
@@ -91,8 +93,10 @@ def apply(ctx: Context) -> None:
                     out.date(iri, ATMP + "opinionDate", min(opinions))
                     out.integer(iri, ATMP + "daysFromOpinion", _days(min(opinions), event.date))
             obs = sorted(observations.get(product, ()), key=lambda o: (observed_on[o], o))
+            listed = [o for o in obs if observed_on[o] >= known and o in orphan_of and from_export(o)]
+            ever_orphan = any(orphan_of.get(o) in ("true", "1") for o in obs)
             _at_approval(ctx, iri, obs, observed_on, orphan_of, known, "orphan",
-                         later=[o for o in obs if observed_on[o] >= known and orphan_of.get(o) in ("true", "1") and from_export(o)])
+                         later=[o for o in listed if orphan_of[o] in ("true", "1")] or ([] if ever_orphan else listed[:1]))
             _at_approval(ctx, iri, obs, observed_on, prime_of, known, "prime",
                          later=[o for o in obs if o in prime_of and from_export(o)])
 
