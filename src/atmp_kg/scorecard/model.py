@@ -271,16 +271,25 @@ def _clip(text: str, n: int) -> str:
 
 def build_model(run: Runner, as_of: dt.date, *, generated: str | None = None) -> dict:
     """The scorecard as a JSON-ready dict (see the module docstring)."""
-    sections = _Builder(run, as_of).build()
-    order: dict[str, int] = {}
-    for s in sections:
-        for it in s.items:
-            for c in sorted(set(it.cites)):
-                order.setdefault(c, len(order) + 1)
-    refs = _references(run, list(order))
-    missing = [c for c in order if c not in refs]
-    if missing:
-        raise ValueError(f"citations without a source in the graph: {missing[:3]}")
+    try:
+        sections = _Builder(run, as_of).build()
+        order: dict[str, int] = {}
+        for s in sections:
+            for it in s.items:
+                for c in sorted(set(it.cites)):
+                    order.setdefault(c, len(order) + 1)
+        refs = _references(run, list(order))
+        missing = [c for c in order if c not in refs]
+        if missing:
+            raise ValueError(f"citations without a source in the graph: {missing[:3]}")
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as e:
+        # From an endpoint, rows the views' rules guarantee may be missing or malformed: that
+        # is the endpoint's answer (exit 3, naming the view), not a bug of ours.
+        if getattr(run, "endpoint", None) is None:
+            raise
+        from ..endpoints.client import unusable_answer
+
+        raise unusable_answer(run.endpoint, run.last_view(), e) from None
     out_sections = []
     for s in sections:
         items = []
@@ -345,7 +354,13 @@ def local_runner(store) -> Runner:
 def remote_runner(endpoint: str, timeout: float) -> Runner:
     from ..views.run import run_query
 
-    return _runner(lambda text, where: run_query(text, endpoint=endpoint, timeout=timeout, where=where))
+    from ..endpoints.client import tag_rows
+
+    # Rows from an endpoint say which view they came from when a value the builder needs is missing.
+    run = _runner(lambda text, where: tag_rows(run_query(text, endpoint=endpoint, timeout=timeout, where=where),
+                                               endpoint, where))
+    run.endpoint = endpoint  # marks the runner remote: build_model reports bad answers as the endpoint's
+    return run
 
 
 def _runner(execute) -> Runner:
@@ -354,8 +369,10 @@ def _runner(execute) -> Runner:
     views = catalog()
 
     cache: dict[str, Results] = {}
+    last: list[str] = [""]
 
     def run(name: str, params: dict) -> Results:
+        last[0] = name
         view = views[name]
         params = dict(params)
         values = params.pop("__values__", None)
@@ -367,5 +384,6 @@ def _runner(execute) -> Runner:
             cache[text] = execute(text, str(view.path))
         return cache[text]
 
+    run.last_view = lambda: last[0]
     return run
 
