@@ -307,15 +307,20 @@ def _copy(request: urllib.request.Request, **changes) -> urllib.request.Request:
 def _conversation(request, *, timeout: float, sockets: list, limit: int, creds, probe: bool) -> Answer:
     """One request, answering an authentication challenge when credentials are configured.
 
-    With `probe` (a large body) the challenge is fetched first with a HEAD, so that the body
-    is not sent twice."""
+    With `probe` (a large body) a HEAD asks first whether the server wants credentials: the
+    body is then not sent twice, and a server that answers 401 and closes the connection
+    before reading the body (Virtuoso does) is still heard."""
     deadline = time.monotonic() + timeout
     remaining = lambda: max(0.05, deadline - time.monotonic())  # noqa: E731
     challenge = None
-    if creds and probe:
+    if probe:
         head = _exchange(_copy(request, data=None, method="HEAD"), remaining(), sockets, limit)
         if head.status == 401:
-            challenge = _auth.choose(_auth.parse_challenges(head.challenges))
+            offered = _auth.parse_challenges(head.challenges)
+            challenge = _auth.choose(offered) if creds else None
+            if challenge is None:
+                head.offered = _auth.describe(offered)
+                return head
     answer = None
     for _ in range(3):
         req = request
