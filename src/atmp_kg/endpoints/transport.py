@@ -321,6 +321,19 @@ def _conversation(request, *, timeout: float, sockets: list, limit: int, creds, 
             if challenge is None:
                 head.offered = _auth.describe(offered)
                 return head
+            # The credentials are tried on a HEAD too: a server that refuses them may close the
+            # connection before reading a large body, and the refusal would be lost.
+            for _ in range(2):
+                check = _exchange(_copy(request, data=None, method="HEAD", headers={"Authorization": _auth.authorization(
+                    challenge, creds[0], creds[1], "HEAD", request.full_url)}), remaining(), sockets, limit)
+                if check.status != 401:
+                    break
+                new = _auth.choose(_auth.parse_challenges(check.challenges))
+                if new is None or new.params.get("stale", "").lower() != "true":
+                    check.sent_credentials = True
+                    check.offered = _auth.describe(_auth.parse_challenges(check.challenges)) or _auth.describe([challenge])
+                    return check
+                challenge = new
     answer = None
     for _ in range(3):
         req = request
