@@ -257,6 +257,8 @@ def _graph_results(answer: Answer, label: str) -> Results:
         triples = list(ox.parse(answer.body, fmt, base_iri=None))
     except (SyntaxError, ValueError) as e:
         raise EndpointError(f"{label}: answered with invalid {fmt.name}: {clean(str(e), 120)}") from None
+    except MemoryError as e:  # pyoxigraph's parser: "Reached the buffer maximal size of 16777216"
+        raise EndpointError(f"{label}: answered with an RDF term too long to read ({clean(str(e), 80)})") from None
     rows = [
         {"subject": term_to_json(t.subject), "predicate": term_to_json(t.predicate), "object": term_to_json(t.object)}
         for t in triples
