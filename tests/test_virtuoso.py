@@ -83,6 +83,32 @@ def raw_select(virtuoso, text: str, graph: str = GRAPH) -> dict:
         return json.load(r)
 
 
+# ---------------------------------------------------------------- the test server itself
+
+def test_the_server_is_bound_to_loopback_in_its_own_folder(tmp_path):
+    from virtuoso_server import make_ini
+
+    template = ("[Database]\nDatabaseFile = /var/lib/virtuoso-opensource-7/db/virtuoso.db\n"
+                "TransactionFile = /var/lib/virtuoso-opensource-7/db/virtuoso.trx\n[Parameters]\nServerPort = 1111\n"
+                "[HTTPServer]\nServerPort = 8890\n[SPARQL]\nResultSetMaxRows = 10000\n")
+    ini = make_ini(template, tmp_path, 4001, 4002)
+    assert f"DatabaseFile = {tmp_path / 'virtuoso.db'}" in ini and f"TransactionFile = {tmp_path / 'virtuoso.trx'}" in ini
+    assert "ServerPort = 127.0.0.1:4001" in ini and "ServerPort = 127.0.0.1:4002" in ini
+    assert "/var/lib" not in ini and "1111" not in ini and "8890" not in ini
+
+
+def test_without_virtuoso_the_tests_skip_unless_ci_requires_it(monkeypatch):
+    import virtuoso_server
+
+    monkeypatch.setattr(virtuoso_server.shutil, "which", lambda name: None)
+    monkeypatch.delenv("ATMP_KG_REQUIRE_VIRTUOSO", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="Virtuoso is not installed"):
+        virtuoso_server.require_virtuoso()
+    monkeypatch.setenv("ATMP_KG_REQUIRE_VIRTUOSO", "1")
+    with pytest.raises(pytest.fail.Exception, match="ATMP_KG_REQUIRE_VIRTUOSO=1 forbids skipping"):
+        virtuoso_server.require_virtuoso()
+
+
 # ---------------------------------------------------------------- push
 
 def test_push_with_digest_replaces_the_graph(virtuoso, writer_env, pushed, shipped_store):
@@ -229,3 +255,23 @@ def test_the_graph_check_is_one_ask_per_endpoint(virtuoso, pushed, monkeypatch):
         view = catalog()[name]
         run_query(bind(view, {}), endpoint=pushed, timeout=60, where=str(view.path))
     assert asked == ["ASK { <https://w3id.org/atmp-kg/ontology> a <http://www.w3.org/2002/07/owl#Ontology> }"]
+
+
+def test_virtuoso_refuses_a_dozen_optional_subselects_by_its_time_estimate(pushed, tmp_path):
+    """Virtuoso estimates a query's time before running it and refuses it above
+    MaxQueryCostEstimationTime (400 s as shipped): twelve OPTIONAL grouped sub-selects over the
+    observations, joined on ?product, are estimated above it on the shipped graph (the atmps view
+    has more); six run."""
+    def query(k: int) -> str:
+        opts = "\n".join(f"  OPTIONAL {{ SELECT ?product (MAX(?d{i}) AS ?x{i}) WHERE {{ ?o{i} a atmp:Observation ; "
+                         f"atmp:product ?product ; atmp:observedOn ?d{i} }} GROUP BY ?product }}" for i in range(k))
+        return f"PREFIX atmp: <https://w3id.org/atmp-kg/ontology#>\nSELECT * WHERE {{\n  ?product atmp:productNumber ?n .\n{opts}\n}}\n"
+
+    assert run_query(query(6), endpoint=pushed, timeout=60).rows
+    q = tmp_path / "twelve.rq"
+    q.write_text(query(12), encoding="utf-8")
+    code, out, err = invoke("query", str(q), "--endpoint", pushed)
+    line = one_line(code, err)
+    assert line.startswith(f"error: {pushed} (query file {q}): HTTP 500 SPARQL Request Failed: Virtuoso 42000 Error "
+                           "The estimated execution time"), line
+    assert line.endswith("exceeds the limit of 400 (sec).") or "exceeds the limit of 400 (sec)" in line, line
