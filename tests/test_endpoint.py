@@ -672,6 +672,65 @@ def test_html_summaries_name_title_and_reason():
     assert summarise(Answer(500, "", {"content-type": "text/html"}, sso)) == "Sign in: Please log in"
 
 
+class MirrorHandler(BaseHTTPRequestHandler):
+    """Answers every query from the shipped graph, then spoils the answer the way the path says:
+    /drop-item leaves ?item unbound in every row, /bad-count writes "many" for ?products."""
+
+    protocol_version = "HTTP/1.1"
+    store = None
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        from urllib.parse import parse_qs
+
+        length = int(self.headers.get("Content-Length") or 0)
+        query = parse_qs(self.rfile.read(length).decode("utf-8")).get("query", [""])[0]
+        results = run_local(self.store, query)
+        if results.boolean is not None:
+            doc = {"head": {}, "boolean": results.boolean}
+        else:
+            rows = results.rows
+            if self.path == "/drop-item":
+                rows = [{k: v for k, v in r.items() if k != "item"} for r in rows]
+            elif self.path == "/bad-count":
+                rows = [dict(r, products={"type": "literal", "value": "many"}) if "products" in r else r for r in rows]
+            doc = {"head": {"vars": results.variables}, "results": {"bindings": rows}}
+        body = json.dumps(doc).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture()
+def mirror_server(shipped_store):
+    handler = type("Mirror", (MirrorHandler,), {"store": shipped_store})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_the_scorecard_reports_an_endpoint_answer_it_cannot_use(mirror_server):
+    url = f"{mirror_server}/drop-item"
+    code, out, err = invoke("scorecard", "--endpoint", url, "--as-of", "2018-12-31")
+    line = assert_one_line_fault(code, err, url)
+    assert line == (f"error: {url} (view evidence): a row of the answer has no value for ?item, which the view always "
+                    "binds; does the endpoint hold the whole atmp-kg graph?")
+    url = f"{mirror_server}/bad-count"
+    code, out, err = invoke("scorecard", "--endpoint", url, "--as-of", "2018-12-31")
+    line = assert_one_line_fault(code, err, url)
+    assert line == (f"error: {url} (view classes): the answer cannot be used (ValueError: invalid literal for int() "
+                    "with base 10: 'many'); does the endpoint hold an atmp-kg graph pushed by this version?")
+    code, out, err = invoke("scorecard", "--endpoint", f"{mirror_server}/as-is", "--as-of", "2018-12-31", "--format", "json")
+    assert code == 0, err  # the mirror itself is faithful: the faults above are the spoiling
+
+
 # ---------------------------------------------------------------- authentication
 
 def test_credentials_are_sent_only_when_the_server_asks(fault_server, monkeypatch):
