@@ -366,6 +366,12 @@ PROBES = [
     # (and keeps 2020-05-05); Virtuoso did either, from one server to the next.
     ("date-compared-with-string", 'SELECT ?p WHERE { ?p ex:d ?d FILTER(?d <= "2019-01-01") }', [],
      {"rdflib": [("ex:p1",), ("ex:p1",), ("ex:p3",)], "virtuoso": OneOf([], [("ex:p1",), ("ex:p1",), ("ex:p3",)])}),
+    ("date-at-most", 'SELECT ?p ?d WHERE { ?p ex:d ?d FILTER(?d <= "2019-01-01"^^xsd:date) }', [("ex:p1", "2018-01-01" + D)], {}),
+    ("date-before", 'SELECT ?p ?d WHERE { ?p ex:d ?d FILTER(?d < "2019-01-02"^^xsd:date) }', [("ex:p1", "2018-01-01" + D)], {}),
+    ("date-at-most-projected", 'SELECT ?d (?d <= "2019-01-01"^^xsd:date AS ?le) WHERE { ?p ex:d ?d }',
+     [("2018-01-01" + D, "true" + B), ("2019-06-01" + D, "false" + B), ("2020-05-05" + D, "false" + B)],
+     {"virtuoso": [("2018-01-01" + D, "1" + I), ("2019-06-01" + D, "0" + I), ("2020-05-05" + D, "0" + I)]}),
+    ("integer-at-most", "SELECT ?p WHERE { ?p ex:n ?n FILTER(?n <= 2) }", [("ex:p1",), ("ex:p2",)], {}),
     ("str-of-date-compared-with-string", 'SELECT ?p WHERE { ?p ex:d ?d FILTER(STR(?d) <= "2019") }', [("ex:p1",)], {}),
     ("values-with-undef", "SELECT ?p ?k WHERE { VALUES (?p ?k) { (ex:p1 UNDEF) (UNDEF 2) } ?p ex:n ?k }",
      [("ex:p1", "1" + I), ("ex:p2", "2" + I)], {}),
