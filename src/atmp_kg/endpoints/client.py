@@ -27,8 +27,8 @@ from pathlib import Path
 
 from ..errors import EndpointError, InputError
 from ..views.results import Results, normalise_json_term
-from .transport import (USER_AGENT, Answer, check_url, clean, credentials, http_fault, looks_html,
-                        redact, send, summarise)
+from .transport import (USER_AGENT, Answer, check_url, clean, credentials, html_title, http_fault,
+                        looks_html, redact, send)
 
 __all__ = ["run_remote", "plan_push", "push", "put_graph", "count_triples", "check_url", "redact",
            "credentials", "USER_AGENT"]
@@ -88,7 +88,7 @@ def run_remote(endpoint: str, text: str, *, timeout: float = 60.0, where: str = 
     if check_graph:
         check_atmp_graph(endpoint, timeout=timeout, label=label)
 
-    request = _query_request(endpoint, text, form, creds)
+    request = _query_request(endpoint, text, form)
     expected = projected_variables(text) if form == "SELECT" else None
 
     def parse(answer: Answer):
@@ -106,7 +106,7 @@ def run_remote(endpoint: str, text: str, *, timeout: float = 60.0, where: str = 
     return results
 
 
-def _query_request(endpoint: str, text: str, form: str, creds) -> urllib.request.Request:
+def _query_request(endpoint: str, text: str, form: str) -> urllib.request.Request:
     from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 
     sparql = SPARQLWrapper(endpoint, agent=USER_AGENT)
@@ -161,7 +161,7 @@ def _check_graph_truncation(endpoint: str, n: int, label: str, timeout: float, c
         digits = len(str(n))
         blocks = " ".join(f"VALUES ?v{i} {{ 0 1 2 3 4 5 6 7 8 9 }}" for i in range(digits))
         probe = f"SELECT ?v0 WHERE {{ {blocks} }} LIMIT {n}"
-        request = _query_request(endpoint, probe, "SELECT", creds)
+        request = _query_request(endpoint, probe, "SELECT")
 
         def parse(answer: Answer):
             if answer.status != 200:
@@ -183,10 +183,7 @@ def _check_graph_truncation(endpoint: str, n: int, label: str, timeout: float, c
 def _json_results(answer: Answer, label: str, form: str, expected: list[str] | None) -> Results:
     ctype = clean(answer.headers.get("content-type", "").split(";")[0].strip().lower(), 60)
     if looks_html(answer.headers, answer.body):
-        text = answer.body[: 1 << 20].decode("utf-8", errors="replace")
-        from .transport import html_title
-
-        title = html_title(text)
+        title = html_title(answer.body[: 1 << 20].decode("utf-8", errors="replace"))
         raise EndpointError(f"{label}: answered with an HTML page{f' ({title})' if title else ''}, not SPARQL results; "
                             "is this the query endpoint?")
     if ctype and "json" not in ctype and "javascript" not in ctype:
@@ -433,7 +430,7 @@ def _ask(endpoint: str, text: str, timeout: float, label: str) -> bool:
             raise http_fault(answer, label, configured=bool(creds))
         return _json_results(answer, label, "ASK", None).boolean
 
-    return send(_query_request(endpoint, text, "ASK", creds), timeout=timeout, label=label, creds=creds, parse=parse)
+    return send(_query_request(endpoint, text, "ASK"), timeout=timeout, label=label, creds=creds, parse=parse)
 
 
 def _default_graph_uri(endpoint: str) -> str | None:
