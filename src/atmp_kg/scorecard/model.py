@@ -315,17 +315,26 @@ def _clip(text: str, n: int) -> str:
 
 def build_model(run: Runner, as_of: dt.date, *, generated: str | None = None) -> dict:
     """The scorecard as a JSON-ready dict (see the module docstring)."""
-    sections = _Builder(run, as_of).build()
-    _link_products(sections)
-    order: dict[str, int] = {}
-    for s in sections:
-        for it in s.items:
-            for c in sorted(set(it.cites)):
-                order.setdefault(c, len(order) + 1)
-    refs = run.citations(list(order))
-    missing = [c for c in order if c not in refs]
-    if missing:
-        raise ValueError(f"citations without a source in the graph: {missing[:3]}")
+    try:
+        sections = _Builder(run, as_of).build()
+        _link_products(sections)
+        order: dict[str, int] = {}
+        for s in sections:
+            for it in s.items:
+                for c in sorted(set(it.cites)):
+                    order.setdefault(c, len(order) + 1)
+        refs = run.citations(list(order))
+        missing = [c for c in order if c not in refs]
+        if missing:
+            raise ValueError(f"citations without a source in the graph: {missing[:3]}")
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as e:
+        # From an endpoint, rows the views' rules guarantee may be missing or malformed: that
+        # is the endpoint's answer (exit 3, naming the view), not a bug of ours.
+        if getattr(run, "endpoint", None) is None:
+            raise
+        from ..endpoints.client import unusable_answer
+
+        raise unusable_answer(run.endpoint, run.last_view, e) from None
     out_sections = []
     for s in sections:
         items = []
