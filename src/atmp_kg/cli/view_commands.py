@@ -31,7 +31,7 @@ def list_queries(fmt: str) -> None:
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A view parameter (repeatable).")
 @DATA_OPTION
 @click.option("--endpoint", metavar="URL", help="Run on this SPARQL 1.1 query endpoint instead of the embedded graph.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds to wait for an endpoint.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds the query may take, on the embedded graph or an endpoint.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
 def query(view: str, params: tuple[str, ...], data: tuple[str, ...], endpoint: str | None,

@@ -169,7 +169,7 @@ def _find_header(rows: list[tuple]) -> tuple[int, dict[str, int], dict[str, str]
     return None
 
 
-_STAMP_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_STAMP_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 
 
 def _find_stamp(path: Path, preamble: list[tuple]) -> tuple[str, dt.date] | None:
@@ -192,8 +192,9 @@ def _find_stamp(path: Path, preamble: list[tuple]) -> tuple[str, dt.date] | None
 
 # ---------------------------------------------------------------- cells
 
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T][0-9:.]+)?$")
+# [0-9], never \d: \d also matches other scripts' digits (EMEA/H/C/００４０９０ would pass).
+_DMY = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+_ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T][0-9:.]+)?$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
@@ -353,6 +354,8 @@ def import_file(
     given = None
     if generated_on is not None:
         try:
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", generated_on):
+                raise ValueError(generated_on)
             given = dt.date.fromisoformat(generated_on)
         except ValueError:
             raise InputError(f"--generated-on {generated_on!r}: not a date; write YYYY-MM-DD") from None
@@ -422,7 +425,7 @@ def import_file(
         if not number:
             warn(f"row {rownum}: no product number; row skipped")
             continue
-        if not re.fullmatch(r"EMEA/H/C/\d{6}", number):
+        if not re.fullmatch(r"EMEA/H/C/[0-9]{6}", number):
             warn(f"row {rownum}, column '{col_text['number']}': {_clip(number)!r} is not an EMA product number (EMEA/H/C/NNNNNN); row skipped")
             continue
 

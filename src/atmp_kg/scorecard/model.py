@@ -336,10 +336,10 @@ def _references(run: Runner, iris: list[str]) -> dict[str, dict]:
     return out
 
 
-def local_runner(store) -> Runner:
+def local_runner(store, timeout: float = 60.0) -> Runner:
     from ..views.run import run_query
 
-    return _runner(lambda text, where: run_query(text, store=store, where=where))
+    return _runner(lambda text, where: run_query(text, store=store, timeout=timeout, where=where))
 
 
 def remote_runner(endpoint: str, timeout: float) -> Runner:

@@ -24,5 +24,5 @@ def run_query(text: str, *, data: Sequence[str] | None = None, endpoint: str | N
             from ..graph.store import load_store
 
             store = load_store(data)
-        results = run_local(store, text, where=where)
+        results = run_local(store, text, where=where, timeout=timeout)
     return results.with_sorted_lists(list_columns(text))
