@@ -31,8 +31,17 @@ class Terminated(KeyboardInterrupt):
 
 
 def _target(path: Path) -> Path:
-    """The file that writing to `path` changes: symbolic links followed, even a dangling one."""
-    return Path(os.path.realpath(path)) if path.is_symlink() else path
+    """The file that writing to `path` changes: symbolic links followed, even a dangling one.
+    A link to a device or pipe (/dev/stdout -> /proc/self/fd/1 -> pipe:[N]) is opened as it is."""
+    if not path.is_symlink():
+        return path
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = None
+    if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+        return path
+    return Path(os.path.realpath(path))
 
 
 def _kind(path: Path) -> str | None:

@@ -110,13 +110,14 @@ class Endpoints:
     triples: int
 
 
-def _error_line(text: str) -> str:
-    """The message of an oxigraph failure: its 'Error: ...' line, not the stack backtrace."""
+def _error_line(text: str, fallback: bool = True) -> str:
+    """The message of an oxigraph failure: its 'Error: ...' line, not the stack backtrace
+    (else its first line, when `fallback`)."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     for ln in lines:
-        if ln.lower().startswith(("error", "panicked", "thread 'main' panicked", "fatal", "thread '")):
+        if ln.lower().startswith(("error", "panicked", "fatal", "thread '")):
             return ln[:200]
-    return lines[0][:200] if lines else ""
+    return lines[0][:200] if lines and fallback else ""
 
 
 def _log_text(path: Path) -> str:
@@ -201,7 +202,7 @@ def serve(data: Sequence[str] | None = None, *, host: str = "127.0.0.1", port: i
         code = proc.wait()
         if code in (-signal.SIGINT, -signal.SIGTERM, 130, 143):
             return 0  # the terminal's Ctrl-C (or a stop sent to the whole group) reached the server first
-        raise EndpointError(_stopped_message(code, _error_line(_log_text(log))))
+        raise EndpointError(_stopped_message(code, _error_line(_log_text(log), fallback=False)))
     except (KeyboardInterrupt, _Stop):
         return 0
     finally:

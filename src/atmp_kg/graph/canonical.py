@@ -27,8 +27,15 @@ def _escape(text: str) -> str:
 class _Writer:
     def __init__(self) -> None:
         self.used: set[str] = set()
+        self._seen: dict[str, str] = {}  # the same IRIs recur: each is abbreviated once
 
     def iri(self, value: str) -> str:
+        text = self._seen.get(value)
+        if text is None:
+            text = self._seen[value] = self._abbreviate(value)
+        return text
+
+    def _abbreviate(self, value: str) -> str:
         for prefix, ns in _BY_LENGTH:
             if value.startswith(ns):
                 local = value[len(ns):]
