@@ -9,6 +9,7 @@ input error; 3 endpoint or network fault; 4 an internal error (a bug: rerun with
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterable
 
@@ -47,6 +48,19 @@ def to_file(output: str | None) -> bool:
     return bool(output) and output != "-"
 
 
+MAX_ERROR = 300  # characters of one error line; a longer message is clipped
+# C0/C1 controls and DEL, and the Unicode controls that reorder or hide text on a terminal.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def one_line(text: str, limit: int = MAX_ERROR) -> str:
+    """A message made safe for one line of a terminal: white space controls become spaces,
+    other control characters are shown escaped (\\x1b), and the line is clipped to `limit`."""
+    text = _CONTROLS.sub(lambda m: " " if m.group() in "\t\n\r\x0b\x0c" else f"\\x{ord(m.group()):02x}"
+                         if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class _Group(click.Group):
     """Maps library errors to one line on stderr and their exit code, for every command."""
 
@@ -58,11 +72,12 @@ class _Group(click.Group):
         except AtmpKgError as e:
             if _debug(ctx):
                 raise
-            click.echo(f"error: {e}", err=True)
+            click.echo(one_line(f"error: {e}"), err=True)
             ctx.exit(e.exit_code)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            ctx.exit(130)
+        except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM/SIGHUP while an output was written
+            signum = getattr(e, "signum", 2)
+            click.echo("interrupted" if signum == 2 else f"stopped by signal {signum}", err=True)
+            ctx.exit(128 + signum)
         except BrokenPipeError:
             # The reader went away (`atmp-kg export | head`): not an error, as in main().
             # stdout now points at /dev/null, so that the flush at exit does not raise again.
@@ -71,7 +86,8 @@ class _Group(click.Group):
         except Exception as e:  # a bug: one line unless --debug
             if _debug(ctx):
                 raise
-            click.echo(f"internal error: {type(e).__name__}: {e} (rerun with --debug for the traceback)", err=True)
+            click.echo(one_line(f"internal error: {type(e).__name__}: {e}", MAX_ERROR - 40)
+                       + " (rerun with --debug for the traceback)", err=True)
             ctx.exit(4)
 
 

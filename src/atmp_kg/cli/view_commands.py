@@ -91,7 +91,7 @@ class _QueryCommand(click.Command):
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A view parameter (repeatable, once per name).")
 @DATA_OPTION
 @click.option("--endpoint", metavar="URL", help="Run on this SPARQL 1.1 query endpoint instead of the embedded graph.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds to wait for an endpoint.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds the query may take, on the embedded graph or an endpoint.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--columns", "columns", metavar="A,B,C", help="Only these columns, in this order (every format).")
 @click.option("--wide", is_flag=True, help="Table: every column and every cell whole, whatever the terminal's width.")
