@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..errors import InputError
-from .base import DATA_OPTION, cli, emit, to_file
+from .base import DATA_OPTION, cli, emit, graph, to_file
 
 
 @cli.command()
@@ -37,9 +37,7 @@ def scorecard(as_of: str | None, fmt: str, output: str | None, data: tuple[str, 
     if endpoint:
         run = remote_runner(endpoint, timeout)
     else:
-        from ..graph.store import load_store
-
-        run = local_runner(load_store(list(data) or None))
+        run = local_runner(graph(data))
     emit(render(build_model(run, day), fmt), output)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..errors import InputError
-from .base import DATA_OPTION, cli, emit
+from .base import DATA_OPTION, cli, emit, graph
 
 
 @cli.command("queries")
@@ -46,7 +46,7 @@ def query(view: str, params: tuple[str, ...], data: tuple[str, ...], endpoint: s
     text = bind(v, parse_assignments(params))
     if not endpoint and dataset_clause(text):
         click.echo("note: FROM / FROM NAMED select graphs of the embedded store; nothing is fetched", err=True)
-    results = run_query(text, data=list(data) or None, endpoint=endpoint, timeout=timeout, where=str(v.path))
+    results = run_query(text, endpoint=endpoint, timeout=timeout, where=str(v.path), store=None if endpoint else graph(data))
     rendered = {"table": results.to_table, "csv": results.to_csv, "json": results.to_json}[fmt]()
     emit(rendered, output)
 

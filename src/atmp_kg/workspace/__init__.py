@@ -21,23 +21,37 @@ def _quiet(message: str) -> None:
 
 
 def open_graph(data: Sequence[str | Path] | None = None, home: str | Path | None = None, *,
-               note: Callable[[str], None] = _quiet):
-    """A pyoxigraph Store holding the graph a command reads (ontology, data, derived layer)."""
-    if data:
-        from ..graph.store import load_store
+               ontology: bool = True, note: Callable[[str], None] = _quiet):
+    """A pyoxigraph Store holding the graph a command reads (ontology, data, derived layer);
+    ontology=False leaves the ontology's triples out."""
+    from ..graph.store import load_store
 
-        return load_store(list(data))
+    if data:
+        return load_store(list(data), ontology=ontology)
     from .layout import read_manifest
 
     folder = locate(home)
     manifest = read_manifest(folder)
     if manifest is None:
-        from ..graph.store import load_store
-
-        return load_store(None)
+        return load_store(None, ontology=ontology)
     from .update import ensure_current
 
-    return ensure_current(folder, manifest, note=note)
+    store = ensure_current(folder, manifest, note=note)
+    return store if ontology else _without_ontology(store)
+
+
+def _without_ontology(store):
+    """An in-memory copy of a workspace store minus the ontology's triples (rarely wanted:
+    `export --no-ontology`; the workspace store itself is never written by a reader)."""
+    import pyoxigraph as ox
+
+    from .. import resources
+    from ..graph.files import parse_quads
+
+    onto = {(q.subject, q.predicate, q.object) for f in resources.ontology_files() for q in parse_quads(f)}
+    copy = ox.Store()
+    copy.extend(q for q in store if (q.subject, q.predicate, q.object) not in onto)
+    return copy
 
 
 def graph_files(data: Sequence[str | Path] | None = None, home: str | Path | None = None) -> list[Path]:
