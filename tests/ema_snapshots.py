@@ -121,3 +121,23 @@ class Server:
     def __exit__(self, *exc):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def read_rows(path: Path) -> dict[str, dict]:
+    """Product number -> its first row (header text -> value, plus _row), read with openpyxl
+    alone: an oracle independent of the importer."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True)
+    rows = list(wb.worksheets[0].iter_rows(values_only=True))
+    wb.close()
+    at = next(i for i, r in enumerate(rows) if r and NEW_LAYOUT_HEADER in r)
+    header = [" ".join(str(h).split()) if h else "" for h in rows[at]]
+    out: dict[str, dict] = {}
+    for n, r in enumerate(rows[at + 1:], start=at + 2):
+        d = {h: v for h, v in zip(header, r) if h}
+        number = " ".join(str(d.get("EMA product number") or "").split())
+        if number.startswith("EMEA/H/C/") and number not in out and d.get("Category") != "Veterinary":
+            d["_row"] = n
+            out[number] = d
+    return out

@@ -215,3 +215,16 @@ def test_purple_book_files_are_recognised(tmp_path):
         code, _, err = cli("update", str(csv), home=tmp_path / "home")
         assert code == 2 and "Purple Book import is not available" in err
         assert not (tmp_path / "home").exists()
+
+
+def test_diff_by_dates_in_the_workspace_finds_exactly_the_edits(workspace, edited):
+    home, _, _ = workspace
+    _, expected = edited
+    code, out, err = cli("diff", "2025-07-15", "2025-08-01", "--format", "json", home=home)
+    assert code == 0, err
+    changes = json.loads(out)["changes"]
+    assert {(c["kind"], c["number"]) for c in changes} == {(k, n) for k, n, _, _ in expected}
+    for c in changes:
+        kind, number, before, after = next(e for e in expected if e[:2] == (c["kind"], c["number"]))
+        assert before in (c["before"] or "") or before == c["before"]
+        assert after is None and c["after"] is None or after in c["after"]
