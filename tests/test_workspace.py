@@ -138,3 +138,34 @@ def test_a_damaged_manifest_is_one_clear_error(tmp_path):
     (home / "manifest.json").write_text("{not json")
     code, out, err = cli("query", "atmps", home=home)
     assert code == 2 and "unreadable workspace manifest" in err and "--reset" in err and "Traceback" not in err
+
+
+from conftest import FIXTURES  # noqa: E402
+
+INVALID = sorted((FIXTURES / "shapes" / "invalid").glob("*.ttl"))
+# Core and SPARQL rules, on nodes new to the graph and on nodes the shipped graph already has.
+ON_SHIPPED = {"authorisation-two-dates", "authorisation-missing-citation", "concept-missing-citation",
+              "conversion-without-conditional-authorisation", "citation-missing-locator"}
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_the_update_check_finds_what_full_validation_finds(path, shipped_store):
+    """The update's check (SPARQL constraints on the whole store, core constraints on the
+    changed nodes) reports a fixture's violations, added alone or on top of the shipped graph."""
+    import pyoxigraph as ox
+
+    from atmp_kg.graph.store import load_store
+    from atmp_kg.graph.validate import validate_store
+    from atmp_kg.workspace.check import check
+
+    text = path.read_text(encoding="utf-8")
+    alone = load_store([path])
+    expected = {(v.focus, v.message) for v in validate_store(alone, engine="hybrid").errors}
+    assert expected, "an invalid fixture has violations"
+    assert {(v.focus, v.message) for v in check(alone, [text])} == expected
+    if path.stem in ON_SHIPPED:  # full validation of the shipped graph takes seconds: a sample
+        combined = ox.Store()
+        combined.extend(shipped_store)
+        combined.load(text.encode("utf-8"), ox.RdfFormat.TURTLE)
+        full = {(v.focus, v.message) for v in validate_store(combined, engine="hybrid").errors}
+        assert {(v.focus, v.message) for v in check(combined, [text])} == full and full

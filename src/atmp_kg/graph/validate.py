@@ -142,21 +142,24 @@ def validate_store(store, files: Sequence[Path] = (), *, engine: str = "hybrid")
     "hybrid" (the default) gives the same report faster: SHACL-SPARQL constraints run as one
     query each on Oxigraph, for all focus nodes at once, and only the core constraints go
     through pySHACL (tests/test_validate_engines.py proves the reports equal on every fixture).
+    engine "core" runs the core constraints only (the workspace's update checks the SPARQL
+    constraints on the whole store and the core ones on the nodes it changed).
     """
     import pyshacl
     from rdflib.namespace import RDF, SH
 
     from .store import store_to_rdflib
 
-    if engine not in ("hybrid", "pyshacl"):
+    if engine not in ("hybrid", "pyshacl", "core"):
         raise ValueError(f"unknown validation engine {engine!r}")
     shapes = shapes_graph()
     native: list[Violation] = []
-    if engine == "hybrid":
+    if engine in ("hybrid", "core"):
         constraints = sparql_constraints(shapes)
         for s, p, o in list(shapes.triples((None, SH.sparql, None))):
             shapes.remove((s, p, o))
-        native = run_sparql_constraints(store, constraints)
+        if engine == "hybrid":
+            native = run_sparql_constraints(store, constraints)
     data = store_to_rdflib(store)
     conforms, results, _ = pyshacl.validate(
         data,
