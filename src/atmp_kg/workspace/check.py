@@ -33,7 +33,8 @@ def changed_nodes(store, turtles: list[str]) -> set:
 
 
 def neighbourhood(store, nodes: set):
-    """An in-memory store: the ontology, the nodes' triples and those of the nodes they point to."""
+    """An in-memory store: the ontology, the nodes' triples, those of the nodes they point to,
+    and those of the nodes these point to."""
     import pyoxigraph as ox
 
     from .. import resources
@@ -49,7 +50,17 @@ def neighbourhood(store, nodes: set):
             quads.append(q)
             if isinstance(q.object, (ox.NamedNode, ox.BlankNode)) and q.object not in nodes:
                 objects.add(q.object)
+    # The nodes they point to come whole, and so do the few nodes those point to (the
+    # sources of older citations): a neighbour then validates as it does in the whole graph,
+    # instead of failing for want of its objects' types (results that are dropped, but that
+    # cost pySHACL most of its time to write).
+    second = set()
     for o in objects:
+        for q in store.quads_for_pattern(o, None, None, ox.DefaultGraph()):
+            quads.append(q)
+            if isinstance(q.object, (ox.NamedNode, ox.BlankNode)) and q.object not in nodes and q.object not in objects:
+                second.add(q.object)
+    for o in second:
         quads.extend(store.quads_for_pattern(o, None, None, ox.DefaultGraph()))
     sub.extend(quads)
     return sub

@@ -108,7 +108,8 @@ def _slug(item: Imported) -> str:
 
 
 def update(paths: list[str | Path], *, url: str | None = None, all_medicines: bool = False, home=None,
-           timeout: float = 60.0, progress: bool = False, note: Callable[[str], None] = _quiet) -> UpdateReport:
+           timeout: float = 60.0, progress: bool = False, note: Callable[[str], None] = _quiet,
+           generated_on: str | None = None) -> UpdateReport:
     """Import the files (and the download, if url), validate the graph with them, add them."""
     from ..diff import Side, between
     from ..diff.snapshots import known_atmps, list_snapshots, read_rows
@@ -163,7 +164,7 @@ def update(paths: list[str | Path], *, url: str | None = None, all_medicines: bo
             imported: list[Imported] = []
             for p, digest in todo:
                 item = import_snapshot(p, name=p.name, all_medicines=all_medicines, known_atmps=known,
-                                       progress=progress, origin=labels[p])
+                                       progress=progress, origin=labels[p], generated_on=generated_on)
                 report.warnings += item.warnings
                 imported.append(item)
             for item in imported:
