@@ -5,7 +5,8 @@ checks what it can change:
 - the SHACL-SPARQL constraints (the cross-node rules: no withdrawal before an authorisation,
   an unnumbered product whose name a numbered one now has, ...) run on the whole store, one
   native Oxigraph query each;
-- the core constraints run through pySHACL on the nodes the update added or extended (the
+- the core constraints (compiled to SPARQL by graph/native.py, else through pySHACL) run on
+  the nodes the update added or extended (the
   subjects of the new triples, and every node of the derived layer, which is rebuilt) with
   the triples of the nodes they point to. Core constraints are local: a node's result depends
   on its own triples and on the types and triples of its objects, and every core constraint
@@ -68,13 +69,30 @@ def neighbourhood(store, nodes: set):
 
 def check(store, turtles: list[str]) -> list:
     """The violations (not warnings) the update brings; empty when the graph conforms."""
-    from ..graph.validate import _focus, run_sparql_constraints, shapes_graph, sparql_constraints, validate_store
+    from ..graph.validate import _focus, run_sparql_constraints, shapes_graph, sparql_constraints
     from ..graph.store import term_converter
 
     errors = [v for v in run_sparql_constraints(store, sparql_constraints(shapes_graph())) if v.severity == "Violation"]
     nodes = changed_nodes(store, turtles)
     convert = term_converter()
     wanted = {_focus(convert(n)) for n in nodes}
-    core = validate_store(neighbourhood(store, nodes), engine="core")
-    errors += [v for v in core.errors if v.focus in wanted]
+    errors += [v for v in _core(neighbourhood(store, nodes)) if v.focus in wanted and v.severity == "Violation"]
     return sorted(errors, key=lambda v: (v.focus, v.message))
+
+
+def _core(sub) -> list:
+    """The core constraints' results on a store: compiled to SPARQL (graph/native.py) where
+    the shapes allow, else through pySHACL."""
+    from rdflib.namespace import SH
+
+    from ..graph.native import Unsupported, compile_shapes, run
+    from ..graph.validate import shapes_graph, validate_store
+
+    shapes = shapes_graph()
+    for t in list(shapes.triples((None, SH.sparql, None))):
+        shapes.remove(t)
+    try:
+        queries = compile_shapes(shapes)
+    except Unsupported:
+        return validate_store(sub, engine="core").violations
+    return run(sub, queries)
