@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from .base import DATA_OPTION, _home, cli, graph, graph_files
+from .base import DATA_OPTION, _home, cli, graph_files
+from .base import graph as _graph  # push has a --graph option of its own
 
 
 @cli.command()
@@ -30,7 +31,7 @@ def push(store_url: str, graph: str | None, data: tuple[str, ...], query_endpoin
     from ..graph.validate import validate_store
 
     plan = plan_push(store_url, graph=graph, query_endpoint=query_endpoint)  # before the slow validation
-    store, files = graph(data), graph_files(data)
+    store, files = _graph(data), graph_files(data)
     report = validate_store(store, files)
     if not report.conforms:
         raise NotConforming(
