@@ -91,17 +91,18 @@ out = {}
 for name, view in catalog().items():
     params = {p.name: spec["params"][p.name] for p in view.params if p.name in spec["params"]}
     text = bind(view, params)
-    res = {}
-    for engine in ("lib", "raw"):
-        times = []
-        for _ in range(spec["reps"]):
+    # lib and raw alternate, so that a burst of load on a shared machine hits both alike
+    times = {"lib": [], "raw": []}
+    rows = {}
+    for _ in range(spec["reps"]):
+        for engine in ("lib", "raw"):
             t = time.perf_counter()
             if engine == "lib":
-                rows = len(run_local(store, text).rows)
+                rows[engine] = len(run_local(store, text).rows)
             else:
-                rows = sum(1 for _ in store.query(text))
-            times.append(time.perf_counter() - t)
-        res[engine] = {"median": statistics.median(times), "times": times, "rows": rows}
+                rows[engine] = sum(1 for _ in store.query(text))
+            times[engine].append(time.perf_counter() - t)
+    res = {e: {"median": statistics.median(times[e]), "times": times[e], "rows": rows[e]} for e in times}
     res["ratio"] = res["lib"]["median"] / res["raw"]["median"] if res["raw"]["median"] else None
     out[name] = res
 print(json.dumps(out))
