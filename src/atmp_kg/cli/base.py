@@ -97,15 +97,36 @@ def _debug(ctx: click.Context) -> bool:
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors (for bug reports).")
+@click.option("--home", metavar="DIR", envvar="ATMP_KG_HOME",
+              help="The workspace folder (default: $ATMP_KG_HOME, else your data folder).")
 @click.version_option(package_name="atmp-kg")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, home: str | None) -> None:
     """atmp-kg: a sourced knowledge graph of EU advanced therapy medicinal products.
 
     Every claim in the graph carries its source. Validate the graph, run its views,
     render the scorecard, and export it.
     """
-    ctx.obj = {"debug": debug}
+    ctx.obj = {"debug": debug, "home": home}
+
+
+def graph(data=(), *, ontology: bool = True):
+    """The store a command reads: exactly --data, else the workspace, else the shipped graph."""
+    from ..workspace import open_graph
+
+    return open_graph(list(data) or None, _home(), ontology=ontology, note=lambda s: click.echo(s, err=True))
+
+
+def graph_files(data=()):
+    """The data files behind graph(data), for reports that list them."""
+    from ..workspace import graph_files as files
+
+    return files(list(data) or None, _home())
+
+
+def _home() -> str | None:
+    ctx = click.get_current_context(silent=True)
+    return ctx.find_root().obj.get("home") if ctx and ctx.find_root().obj else None
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ import os
 import click
 
 from ..errors import InputError
-from .base import DATA_OPTION, cli, emit, to_file
+from .base import DATA_OPTION, cli, emit, graph, to_file
 
 
 @cli.command()
@@ -47,9 +47,7 @@ def scorecard(as_of: str | None, fmt: str, output: str | None, data: tuple[str, 
     if endpoint:
         run = remote_runner(endpoint, timeout)
     else:
-        from ..graph.store import load_store
-
-        run = local_runner(load_store(list(data) or None), timeout)
+        run = local_runner(graph(data), timeout)
     model = build_model(run, day)
     # {product IRI: card page}; the product command's cards plug in here. The page links
     # only the products whose card it is given, at render.card_href(IRI) beside it.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..errors import InputError
-from .base import DATA_OPTION, cli, emit
+from .base import DATA_OPTION, cli, emit, graph
 
 
 @cli.command("queries")
@@ -121,11 +121,7 @@ def query(view: str, params: tuple[str, ...], data: tuple[str, ...], endpoint: s
     text = bind(v, values)
     if not endpoint and dataset_clause(text):
         click.echo("note: FROM / FROM NAMED select graphs of the embedded store; nothing is fetched", err=True)
-    store = None
-    if not endpoint:
-        from ..graph.store import load_store
-
-        store = load_store(list(data) or None)
+    store = None if endpoint else graph(data)
 
     def execute(query_text: str, where: str = "query"):
         return run_query(query_text, endpoint=endpoint, timeout=timeout, where=where, store=store)

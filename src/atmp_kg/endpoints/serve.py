@@ -136,12 +136,12 @@ def _die_with_parent():  # runs in the child before exec (Linux): the server nev
         pass
 
 
-def serve(data: Sequence[str] | None = None, *, host: str = "127.0.0.1", port: int = 7878,
+def serve(data: Sequence[str] | None = None, *, home=None, host: str = "127.0.0.1", port: int = 7878,
           announce: Callable[[Endpoints], None] = lambda e: None,
           note: Callable[[str], None] = lambda s: None) -> int:
     """Serve the graph until a signal stops it; returns the exit code (0 on a clean stop)."""
     from ..graph.export import export
-    from ..graph.store import load_store
+    from ..workspace import open_graph
 
     exe = find_oxigraph()
     if not host or any(c in host for c in "/[] "):
@@ -163,7 +163,7 @@ def serve(data: Sequence[str] | None = None, *, host: str = "127.0.0.1", port: i
         for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
             if sig is not None:
                 previous[sig] = signal.signal(sig, stop)
-        store = load_store(list(data) if data else None)
+        store = open_graph(list(data) if data else None, home)  # --data, else the workspace, else shipped
         triples = len(store)
         folder = Path(tempfile.mkdtemp(prefix="atmp-kg-serve-"))
         nt = folder / "graph.nt"
