@@ -191,6 +191,6 @@ def test_lag_chart_is_deterministic_and_literal(shape_store):
     svg = lag_chart_svg(rows)
     assert svg.startswith("<svg") and svg == lag_chart_svg(rows)
     assert "Betacel [Betamaldy]" in svg and "-1187" in svg and "<dc:date>" not in svg
-    dollars = [{"name": "Cost $5 $cel$", "usName": "Cost $5 $cel$", "lagDays": "10"}]
-    assert "Cost $5 $cel$" in lag_chart_svg(dollars)   # drawn as written, not as mathtext
+    dollars = [{"name": "Cel $x$ 5", "usName": "Cel $x$ 5", "lagDays": "10"}]
+    assert ">Cel $x$ 5</text>" in lag_chart_svg(dollars)   # one text element as written: not mathtext
     assert lag_chart_svg([{"name": "Phicel", "lagDays": None}]) == ""
