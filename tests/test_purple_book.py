@@ -190,6 +190,13 @@ def test_all_biologics_takes_every_licence_and_reads_old_years(oracle):
     # 11-Jan-44 and 11-Jul-30 are licences of the 1940s and 1930s, never of the future.
     forties = {row["BLA Number"] for _, row in rows if row["Approval Date"] == "11-Jan-44" and row["Submission Type"] == "Original"}
     assert forties and all(got[b.zfill(6)] <= "1944-01-11" for b in forties)
+    # BLAs with no dated Original row and no date of first licensure: named, no date invented.
+    no_date = {b for b in {row["BLA Number"] for _, row in rows}
+               if not any(row["BLA Number"] == b and (row["Submission Type"] == "Original" and row["Approval Date"].strip()
+                                                      or row["Date of First Licensure"].strip()) for _, row in rows)}
+    assert no_date and {b.zfill(6) for b in no_date}.isdisjoint(got)
+    assert sum("no 'Original' row" in w for w in r.warnings) == len(no_date)
+    assert import_file(PB, all_biologics=True, strict=True).licences == r.licences   # a gap is not a bad row
     assert all(d <= "2025-03-14" for d in got.values())
     assert any(d.startswith("1930-07-11") for d in got.values())
 
@@ -416,3 +423,27 @@ def test_header_without_a_required_column(tmp_path, oracle, run_cli):
 
 def test_bad_edition_option(run_cli):
     assert "--edition" in _err(run_cli, PB, "--edition", "March 2025")
+
+
+def test_a_section_with_its_own_column_layout(tmp_path, oracle, shipped):
+    """A later section whose header names and orders the columns differently is read by its own header."""
+    from atmp_kg.importers.purple_book import import_file
+
+    header, rows = oracle
+    plain = [r for _, r in rows]
+    half = len(plain) // 2
+    new_header = list(reversed(["License Type" if h == "BLA Type" else h for h in header])) + ["Patent List Provided"]
+    second = [dict(r, **{"License Type": r["BLA Type"], "Patent List Provided": "Y"}) for r in plain[half:]]
+    out = io.StringIO(newline="")
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(header)
+    w.writerows([[r[h] for h in header] for r in plain[:half]])
+    w.writerow([])
+    w.writerow(["Purple Book Database Extract"])
+    w.writerow(new_header)
+    w.writerows([[r.get(h, "") for h in new_header] for r in second])
+    f = tmp_path / "two-layouts.csv"
+    f.write_text(out.getvalue(), encoding="utf-8", newline="")
+    r = import_file(f)
+    assert r.headers == 2 and not r.warnings
+    _same_facts(r.turtle, shipped.turtle)

@@ -509,8 +509,9 @@ def import_file(
                 date_field = "first_licensure"
             else:
                 first, basis_rows, date_field = None, [items[0][0]], None
-                warn(f"BLA {bla}: no 'Original' row with an approval date and no date of first licensure; "
-                     "its licensure date is left out")
+                # A gap in FDA's data, not a bad row: reported, never fatal.
+                warnings.append(f"{path.name}: BLA {bla}: no 'Original' row with an approval date and no date of "
+                                "first licensure; its licensure date is left out")
         key = basis_rows[0]
         licence = licence_iri(bla)
         cites = [line_cite(r) for r in basis_rows]
