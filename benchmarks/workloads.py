@@ -71,7 +71,7 @@ def _done(folder: Path, key: str, meta: dict) -> None:
 
 def _importer_sources() -> list[Path]:
     pkg = ROOT / "src" / "atmp_kg"
-    return [pkg / "importers" / "ema.py", pkg / "canonical.py", pkg / "namespaces.py"]
+    return [pkg / "importers" / "ema.py", pkg / "graph" / "canonical.py", pkg / "namespaces.py"]
 
 
 # ---------------------------------------------------------------- the EMA history

@@ -87,4 +87,26 @@ def ema_atmp_first_authorised(ema_2025) -> dict[str, dt.date]:
     return first
 
 
+@pytest.fixture(scope="session")
+def ema_atmp_authorised_latest(ema_2025) -> dict[str, dt.date]:
+    """The marketing-authorisation date that the newest snapshot giving one gives, for each
+    product flagged 'Advanced therapy' = Yes in the 2025 snapshot."""
+    numbers = {r["EMA product number"].strip() for r in ema_2025 if r.get("Advanced therapy") == "Yes"}
+    latest: dict[str, tuple[str, dt.date]] = {}
+    for f in sorted(EMA.glob("*.xlsx")):
+        stamp = snapshot_date(f.name)
+        for r in read_ema_rows(f.name):
+            num = str(r.get("EMA product number") or r.get("Product number") or "").strip()
+            d = _parse(r.get("Marketing authorisation date"))
+            if num in numbers and d and (num not in latest or stamp > latest[num][0]):
+                latest[num] = (stamp, d)
+    return {n: d for n, (_, d) in latest.items()}
+
+
+def snapshot_date(name: str) -> str:
+    """The generation date in a snapshot's file name (the undated copy: 2023-06-12, its manifest date)."""
+    m = re.search(r"(\d{4}-\d{2}-\d{2})", name)
+    return m.group(1) if m else "2023-06-12"
+
+
 parse_ema_date = _parse

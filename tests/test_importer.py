@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import EMA, read_ema_rows
+from conftest import EMA, parse_ema_date, read_ema_rows
 
 NEW_HEADER = ["Category", "Name of medicine", "EMA product number", "Medicine status", "Opinion status",
               "Therapeutic area (MeSH)", "Advanced therapy", "Orphan medicine", "Conditional approval",
@@ -73,7 +73,63 @@ def test_every_snapshot_imports_with_its_layout_and_stamp(imported):
         "ema-epar-report_undated.xlsx": ("EPAR report", "2023-06-12"),
         "ema-medicines-report_2024-08-22.xlsx": ("Medicines report", "2024-08-22"),
         "ema-medicines-report_2025-07-15.xlsx": ("Medicines report", "2025-07-15"),
+        "ema-medicines-report_2026-01-29.xlsx": ("Medicines report", "2026-01-29"),
+        "ema-medicines-report_2026-07-06.xlsx": ("Medicines report", "2026-07-06"),
     }
+
+
+def test_the_real_snapshots_raise_no_header_warning(imported):
+    # Every column of the seven real files is either imported or knowingly ignored.
+    for name, r in imported.items():
+        assert not [w for w in r.warnings if "header row" in w], name
+
+
+def numbers_in(turtle: str) -> set[str]:
+    store = graph(turtle)
+    return {s["n"].value for s in store.query("PREFIX atmp: <https://w3id.org/atmp-kg/ontology#> SELECT ?n WHERE { ?p atmp:productNumber ?n }")}
+
+
+@pytest.mark.parametrize("name", ["ema-medicines-report_2026-01-29.xlsx", "ema-medicines-report_2026-07-06.xlsx"])
+def test_flagged_atmps_of_2026_are_all_imported(imported, name):
+    rows = read_ema_rows(name)
+    flagged = {r["EMA product number"].strip() for r in rows if r.get("Advanced therapy") == "Yes"}
+    assert len(flagged) == {"ema-medicines-report_2026-01-29.xlsx": 32, "ema-medicines-report_2026-07-06.xlsx": 36}[name]
+    assert flagged <= numbers_in(imported[name].turtle)
+
+
+def test_atmps_that_ema_does_not_flag_come_in_through_curated_classifications(imported):
+    rows = {r["EMA product number"]: r for r in read_ema_rows("ema-medicines-report_2026-07-06.xlsx")}
+    # Itvisma, Tacquell, Lumevoq and Roctavian's first application: 'Advanced therapy' = No.
+    unflagged = ["EMEA/H/C/006498", "EMEA/H/C/006563", "EMEA/H/C/005047", "EMEA/H/C/004749"]
+    assert all(rows[n]["Advanced therapy"] == "No" for n in unflagged)
+    assert set(unflagged) <= numbers_in(imported["ema-medicines-report_2026-07-06.xlsx"].turtle)
+
+
+def test_generic_column_renamed_in_july_2026_is_still_imported(imported):
+    rows = read_ema_rows("ema-medicines-report_2026-07-06.xlsx")
+    assert "Generic" in rows[0] and "Generic or hybrid" not in rows[0]
+    zemcelpro = next(r for r in rows if r["EMA product number"] == "EMEA/H/C/005772")
+    store = graph(imported["ema-medicines-report_2026-07-06.xlsx"].turtle)
+    value = "true" if zemcelpro["Generic"] == "Yes" else "false"
+    assert ask(store, "?o a atmp:Observation ; atmp:product <https://w3id.org/atmp-kg/id/product/EMEA-H-C-005772> ; "
+                      f"atmp:generic {value}")
+
+
+@pytest.mark.parametrize("name", ["ema-medicines-report_2026-01-29.xlsx", "ema-medicines-report_2026-07-06.xlsx"])
+def test_commission_decision_date_is_the_latest_decision_not_the_authorisation(imported, name):
+    # Zemcelpro was authorised on 25/08/2025; the Commission decided on it again later.
+    z = next(r for r in read_ema_rows(name) if r["EMA product number"] == "EMEA/H/C/005772")
+    ma = parse_ema_date(z["Marketing authorisation date"])
+    ec = parse_ema_date(z["European Commission decision date"])
+    assert ma == dt.date(2025, 8, 25) and ec > ma
+    store = graph(imported[name].turtle)
+    base = "https://w3id.org/atmp-kg/id/action/EMEA-H-C-005772/"
+    assert ask(store, f"<{base}marketing-authorisation/{ma}> a atmp:MarketingAuthorisation")
+    assert ask(store, f"<{base}ec-decision/{ec}> a atmp:ECDecision ; atmp:date \"{ec}\"^^<http://www.w3.org/2001/XMLSchema#date>")
+    assert not ask(store, f"?a a atmp:MarketingAuthorisation ; atmp:product <https://w3id.org/atmp-kg/id/product/EMEA-H-C-005772> ; "
+                          f"atmp:date \"{ec}\"^^<http://www.w3.org/2001/XMLSchema#date>")
+    if name.endswith("07-06.xlsx"):
+        assert ec == dt.date(2026, 2, 17)
 
 
 def test_flagged_atmps_of_2025_are_all_imported(imported, ema_2025):
@@ -235,3 +291,68 @@ def test_row_without_number_is_named_not_dropped_silently(tmp_path):
 
     r = import_file(make_xlsx(tmp_path / "gap.xlsx", [row(), row(number=None, name="Nameless")]))
     assert any("row 11" in w and "no product number" in w for w in r.warnings)
+
+
+def renamed(header, old, new):
+    return [new if h == old else h for h in header]
+
+
+def test_a_renamed_column_is_named_in_a_warning_with_the_field_it_looks_like(tmp_path):
+    from atmp_kg.importers.ema import import_file
+
+    header = renamed(NEW_HEADER, "Marketing authorisation date", "Date of marketing authorisation")
+    r = import_file(make_xlsx(tmp_path / "renamed.xlsx", [row()], header=header))
+    hits = [w for w in r.warnings if "'Date of marketing authorisation'" in w]
+    assert len(hits) == 1 and "header row 9, column K" in hits[0]
+    assert "NOT imported" in hits[0] and "looks like 'marketing authorisation date' (which this file lacks)" in hits[0]
+    assert "marketing-authorisation/" not in r.turtle  # the values are not guessed into the graph
+
+
+def test_a_column_dropped_from_a_full_export_is_named(tmp_path):
+    """The real July 2026 header with one column deleted: the missing field is reported."""
+    from atmp_kg.importers.ema import import_file
+
+    full = [h for h in read_ema_rows("ema-medicines-report_2026-07-06.xlsx")[0] if h and h != "_row"]
+    header = [h for h in full if h != "Refusal of marketing authorisation date"]
+    r = import_file(make_xlsx(tmp_path / "dropped.xlsx", [[None] * len(header)], header=header))
+    assert [w for w in r.warnings if "header row" in w] == [
+        "dropped.xlsx: header row 9, no column named 'date of refusal of marketing authorisation' or "
+        "'refusal of marketing authorisation date': that field is left out of every row"]
+
+
+def test_an_unrelated_new_column_is_named_too(tmp_path):
+    from atmp_kg.importers.ema import import_file
+
+    r = import_file(make_xlsx(tmp_path / "extra.xlsx", [row() + ["x"]], header=NEW_HEADER + ["Brand new column"]))
+    hits = [w for w in r.warnings if "'Brand new column'" in w]
+    assert len(hits) == 1 and "not imported" in hits[0] and "looks like" not in hits[0]
+
+
+def test_a_repeated_column_is_named_and_only_the_first_is_read(tmp_path):
+    from atmp_kg.importers.ema import import_file
+
+    header = NEW_HEADER + ["Marketing authorisation date"]
+    r = import_file(make_xlsx(tmp_path / "twice.xlsx", [row() + ["05/06/2021"]], header=header))
+    assert any("column N 'Marketing authorisation date' repeats the field of column K" in w for w in r.warnings)
+    assert "marketing-authorisation/2020-02-01>" in r.turtle and "2021-06-05" not in r.turtle
+
+
+@pytest.mark.parametrize("old,new,field", [
+    ("Advanced therapy", "Advanced therapy medicinal product", "advanced therapy"),
+    ("Orphan medicine", "Orphan medicines", "orphan medicine"),
+    ("Marketing authorisation developer / applicant / holder", "Marketing authorization holder",
+     "marketing authorisation holder/company name"),
+    ("Opinion adopted date", "Opinion date", "date of opinion"),
+])
+def test_likely_renames_are_recognised_as_such(tmp_path, old, new, field):
+    from atmp_kg.importers.ema import import_file
+
+    r = import_file(make_xlsx(tmp_path / "r.xlsx", [row()], header=renamed(NEW_HEADER, old, new)), known_atmps={"EMEA/H/C/000001"})
+    assert any(f"'{new}' is not a column the importer knows" in w and f"looks like '{field}'" in w for w in r.warnings)
+
+
+def test_strict_mode_fails_on_an_unknown_column(tmp_path, run_cli):
+    header = renamed(NEW_HEADER, "Orphan medicine", "Orphan status")
+    f = make_xlsx(tmp_path / "strict.xlsx", [row()], header=header)
+    code, _, err = run_cli("import", "ema", str(f), "--strict")
+    assert code == 2 and "'Orphan status'" in err and "\n" not in err.strip()

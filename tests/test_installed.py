@@ -45,22 +45,50 @@ def test_help_does_not_import_the_heavy_libraries():
     assert "HEAVY []" in out
 
 
+def _site_dirs() -> list[str]:
+    """The running interpreter's package folders (a venv's and, when the venv inherits them,
+    the base interpreter's), in the order it searches them."""
+    import site
+
+    dirs = list(site.getsitepackages())
+    if site.ENABLE_USER_SITE and os.path.isdir(site.getusersitepackages()):
+        dirs.append(site.getusersitepackages())
+    return [d for d in dirs if os.path.isdir(d)]
+
+
+def _venv_with_our_dependencies(env_dir) -> str:
+    """A fresh venv that sees the running interpreter's packages, whether the tests run in a
+    venv or not, without the network: a .pth file lists the running interpreter's package
+    folders (`system_site_packages=True` would give the *base* interpreter's, which lacks
+    whatever a venv installed). A plain path in a .pth is appended after the venv's own
+    site-packages, and the .pth files in those folders are not run, so an editable install
+    of atmp-kg there is invisible and the wheel installed here is the one imported."""
+    venv.EnvBuilder(system_site_packages=False, with_pip=False).create(env_dir)
+    py = env_dir / "bin" / "python"
+    own = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    with open(os.path.join(own, "_outer_site_packages.pth"), "w") as f:
+        f.write("".join(d + "\n" for d in _site_dirs()))
+    return str(py)
+
+
 @pytest.mark.slow
 def test_wheel_install_validates_from_any_directory(tmp_path):
     """pip install . (not editable): the ontology, shapes, queries and data travel in the wheel."""
     wheels = tmp_path / "wheels"
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
-                           capture_output=True, text=True, timeout=600)
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                            "-w", str(wheels), str(ROOT)], capture_output=True, text=True, timeout=600)
     assert build.returncode == 0, build.stderr[-2000:]
     wheel = next(wheels.glob("atmp_kg-*.whl"))
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
-    py = env_dir / "bin" / "python"
-    install = subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "-q", str(wheel)], capture_output=True, text=True, timeout=600)
+    py = _venv_with_our_dependencies(env_dir)
+    install = subprocess.run([py, "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)],
+                             capture_output=True, text=True, timeout=600)
     assert install.returncode == 0, install.stderr[-2000:]
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PATH"] = str(env_dir / "bin") + os.pathsep + env.get("PATH", "")
     run = subprocess.run([str(env_dir / "bin" / "atmp-kg"), "validate"], cwd=elsewhere, capture_output=True, text=True, timeout=300, env=env)
     assert run.returncode == 0, run.stdout + run.stderr
     # The main job, with its HTML template and the shipped queries, from the wheel alone.
@@ -68,5 +96,7 @@ def test_wheel_install_validates_from_any_directory(tmp_path):
                           cwd=elsewhere, capture_output=True, text=True, timeout=300, env=env)
     assert page.returncode == 0, page.stderr
     assert "<svg" in (elsewhere / "sc.html").read_text()
-    where = subprocess.run([str(py), "-c", "import atmp_kg.resources as r; print(r.root())"], cwd=elsewhere, capture_output=True, text=True, env=env)
-    assert "_resources" in where.stdout and str(ROOT) not in where.stdout
+    where = subprocess.run([py, "-c", "import atmp_kg, atmp_kg.resources as r; print(r.root()); print(atmp_kg.__file__)"],
+                           cwd=elsewhere, capture_output=True, text=True, env=env)
+    assert "_resources" in where.stdout and str(ROOT) not in where.stdout, where.stdout + where.stderr
+    assert where.stdout.splitlines()[1].startswith(str(env_dir)), "atmp_kg must come from the wheel in the new venv"

@@ -18,17 +18,19 @@ def run(store, name, **params):
 
 def test_2018_has_the_13_atmps_including_kymriah_and_luxturna(shipped_store):
     rows = run(shipped_store, "atmps", as_of="2018-12-31").records()
-    names = {r["name"] for r in rows}
+    numbers = {r["number"] for r in rows}
     assert len(rows) == 13
-    assert {"Kymriah", "Luxturna"} <= names
-    assert "Zynteglo" not in names  # authorised 2019
+    assert {"EMEA/H/C/004090", "EMEA/H/C/004451"} <= numbers  # Kymriah, Luxturna
+    assert "EMEA/H/C/003691" not in numbers  # Zynteglo, authorised 2019
 
 
 @pytest.mark.parametrize("as_of", ["2009-12-31", "2012-12-31", "2015-06-30", "2018-08-22", "2020-06-30", "2022-12-31", "2025-07-15"])
-def test_atmps_membership_matches_the_ema_exports(shipped_store, ema_atmp_first_authorised, as_of):
-    """Every product EMA flags as an ATMP, authorised (earliest date in any export) by as_of."""
+def test_atmps_membership_matches_the_ema_exports(shipped_store, ema_atmp_authorised_latest, as_of):
+    """Every product EMA flags as an ATMP, authorised by as_of on the date EMA's newest export
+    gives (where EMA's exports disagree, the newest one is the regulator correcting itself: the
+    timeline's preferred-date rule; Kymriah: 22/08/2018 in the exports up to 2023, 23/08/2018 since)."""
     day = dt.date.fromisoformat(as_of)
-    expected = {n for n, d in ema_atmp_first_authorised.items() if d <= day}
+    expected = {n for n, d in ema_atmp_authorised_latest.items() if d <= day}
     got = {r["number"] for r in run(shipped_store, "atmps", as_of=as_of).records()}
     assert expected <= got
     # Anything beyond EMA's flag must be a product the curated data authorise before as_of.
@@ -53,10 +55,11 @@ def test_statuses_follow_the_ema_end_dates(shipped_store, ema_2025):
 
 def test_status_on_dates_sourced_by_curated_notices(shipped_store):
     """Maci was suspended on 19 November 2014 (EMA referral page, data/curated/regulatory-ends.ttl)."""
-    before = {r["name"]: r["status"] for r in run(shipped_store, "atmps", as_of="2014-11-18").records()}
-    during = {r["name"]: r["status"] for r in run(shipped_store, "atmps", as_of="2015-01-01").records()}
-    assert before["Maci"] == "authorised"
-    assert during["Maci"] == "suspended"
+    # keyed by number: sources name the product "Maci" (EMA) or "MACI" (the Commission's register)
+    before = {r["number"]: r["status"] for r in run(shipped_store, "atmps", as_of="2014-11-18").records()}
+    during = {r["number"]: r["status"] for r in run(shipped_store, "atmps", as_of="2015-01-01").records()}
+    assert before["EMEA/H/C/002522"] == "authorised"
+    assert during["EMEA/H/C/002522"] == "suspended"
 
 
 def test_conflicts_show_kymriah_both_dates_and_sources(shipped_store):
@@ -67,10 +70,12 @@ def test_conflicts_show_kymriah_both_dates_and_sources(shipped_store):
     assert "EPAR report" in k[0]["source1"] and "Medicines report" in k[0]["source2"]
 
 
-def test_history_of_kymriah_cites_every_export(shipped_store):
+def test_history_of_kymriah_cites_every_export(shipped_store, root):
     rows = run(shipped_store, "history", number="EMEA/H/C/004090").records()
     observations = [r for r in rows if r["kind"] == "observation"]
-    assert len({r["date"] for r in observations}) == 5
+    exports = {p.name for p in (root / "data" / "ema").glob("*.xlsx")}
+    assert len(exports) == 7
+    assert len({r["date"] for r in observations if r["source"].startswith("EMA medicines data")}) == len(exports)
     ma = {(r["date"], r["source"]) for r in rows if r["kind"] == "marketing authorisation"}
     assert {d for d, _ in ma} == {"2018-08-22", "2018-08-23"}
     assert all(r["locator"] for r in rows)
@@ -106,17 +111,15 @@ def test_every_view_runs_and_is_documented():
         assert v.title != v.name and v.description, v.name
 
 
-def test_preferred_class_block_is_identical_in_every_view(root):
-    """The class rule is duplicated (plain SPARQL has no includes); the copies must not drift."""
+def test_no_view_reimplements_the_timeline(root):
+    """The rules are written once, in the timeline layer: no view picks a value by a string
+    argmax (MAX(CONCAT(date, "|", value))), and no block is copied between views."""
     import re
 
-    blocks = set()
-    for name in ("atmps", "classes", "events-per-year"):
-        text = (root / "queries" / f"{name}.rq").read_text()
-        m = re.search(r"# --- preferred class.*?# --- end preferred class ---", text, re.S)
-        assert m, name
-        blocks.add("\n".join(line.strip() for line in m.group().splitlines()))
-    assert len(blocks) == 1
+    for path in sorted((root / "queries").glob("*.rq")):
+        text = path.read_text()
+        assert not re.search(r"M(AX|IN)\s*\(\s*CONCAT", text, re.I), path.name
+        assert "keep identical" not in text.lower(), path.name
 
 
 def test_a_values_restriction_gives_the_rows_of_the_whole_view_for_those_iris(shipped_store):
@@ -147,33 +150,42 @@ def test_values_block_goes_into_the_outer_where_clause_not_a_comment_or_string()
         with_values("ASK { ?x ?p ?o }", "x", ["http://e.org/a"])
 
 
-def _by_name(rows):
-    return {r["name"]: r for r in rows}
+def _by_number(rows):
+    return {r["number"]: r for r in rows if "number" in r}
 
 
-def test_waskyra_enters_on_its_commission_decision_without_an_ema_number(shipped_store):
-    """Waskyra: EC decision of 9 January 2026 (Fondazione Telethon's release); no source read
-    gives its EMA number, so it is identified under product/unnumbered/."""
-    before = _by_name(run(shipped_store, "atmps", as_of="2026-01-08").records())
-    after = _by_name(run(shipped_store, "atmps", as_of="2026-01-09").records())
-    assert "Waskyra" not in before and "Waskyra" in after
-    w = after["Waskyra"]
-    assert (w["authorised"], w["authorisedBasis"], w["status"], w["class"], w["holder"]) == (
-        "2026-01-09", "decision", "authorised", "GTMP", "Fondazione Telethon ETS")
-    assert "number" not in w
-    assert w["product"] == "https://w3id.org/atmp-kg/id/product/unnumbered/waskyra"
+WASKYRA, ITVISMA = "EMEA/H/C/006525", "EMEA/H/C/006498"
 
 
-def test_a_product_dated_only_by_the_day_its_source_was_read_says_so(shipped_store):
-    """Itvisma: the page reporting its authorisation states no date; it is dated by the day
-    it was read (2026-11-25), an upper bound marked authorisedBasis "read"."""
-    assert "Itvisma" not in _by_name(run(shipped_store, "atmps", as_of="2026-11-24").records())
-    i = _by_name(run(shipped_store, "atmps", as_of="2026-11-25").records())["Itvisma"]
-    assert (i["authorised"], i["authorisedBasis"], i["class"]) == ("2026-11-25", "read", "GTMP")
-    # Aucatzyl is dated by a dated report, Kymriah by its decision.
-    rows = _by_name(run(shipped_store, "atmps", as_of="2026-11-25").records())
-    assert rows["Aucatzyl"]["authorisedBasis"] == "reported"
-    assert rows["Kymriah"]["authorisedBasis"] == "decision"
+def test_waskyra_enters_on_its_commission_decision(shipped_store):
+    """Waskyra: EC decision of 9 January 2026 (Fondazione Telethon's release and EMA's 2026
+    exports, which also give its number; its facts moved from product/unnumbered/). The export
+    of 29/01/2026 still lists it with an opinion: an export that lags the decision does not move
+    the product back before its authorisation."""
+    assert WASKYRA not in _by_number(run(shipped_store, "atmps", as_of="2026-01-08").records())
+    for day in ("2026-01-09", "2026-02-01"):
+        w = _by_number(run(shipped_store, "atmps", as_of=day).records())[WASKYRA]
+        assert (w["authorised"], w["authorisedBasis"], w["status"], w["statusDate"], w["class"]) == (
+            "2026-01-09", "decision", "authorised", "2026-01-09", "GTMP")
+        assert w["product"] == "https://w3id.org/atmp-kg/id/product/EMEA-H-C-006525"
+    # No source names it or its holder before EMA's export of 29/01/2026: unknown, not a later value.
+    w = _by_number(run(shipped_store, "atmps", as_of="2026-01-09").records())[WASKYRA]
+    assert "name" not in w and "holder" not in w
+    w = _by_number(run(shipped_store, "atmps", as_of="2026-01-29").records())[WASKYRA]
+    assert (w["name"], w["holder"]) == ("Waskyra", "Fondazione Telethon ETS")
+
+
+def test_an_approval_only_an_undated_source_reports_has_no_date(shipped_store):
+    """Itvisma: EMA's export of 06/07/2026 lists a positive opinion and no authorisation; the pages
+    reporting the Commission's authorisation state no date, so the approval is undated (basis
+    "undated report") and appears only from the day the first of them was read (2026-11-25)."""
+    assert ITVISMA not in _by_number(run(shipped_store, "atmps", as_of="2026-11-24").records())
+    i = _by_number(run(shipped_store, "atmps", as_of="2026-11-25").records())[ITVISMA]
+    assert "authorised" not in i
+    assert (i["authorisedBasis"], i["class"], i["holder"]) == ("undated report", "GTMP", "Novartis Europharm Limited")
+    rows = _by_number(run(shipped_store, "atmps", as_of="2026-11-25").records())
+    assert rows["EMEA/H/C/005907"]["authorisedBasis"] == "decision"  # Aucatzyl: EMA's date since 2026
+    assert rows["EMEA/H/C/004090"]["authorisedBasis"] == "decision"  # Kymriah
 
 
 def test_unnumbered_products_never_become_known_atmp_numbers(root):

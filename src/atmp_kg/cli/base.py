@@ -31,7 +31,9 @@ def emit(text: str | Iterable[str], output: str | None) -> None:
 
         write_chunks(output, pieces)
         return
-    out = click.get_text_stream("stdout")
+    # sys.stdout as it is now (click's runner swaps it in tests); click.echo would strip
+    # ANSI codes from exported data, and click.get_text_stream is deprecated since click 8.5.
+    out = sys.stdout
     last = ""
     for piece in pieces:
         out.write(piece)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from ..errors import InputError
@@ -11,7 +13,9 @@ from .base import DATA_OPTION, cli, emit, to_file
 @cli.command()
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Show the field as it stood on this date (default: today).")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json"]), default="markdown", show_default=True)
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
+@click.option("-o", "--output", metavar="FILE|FOLDER",
+              help="Write to FILE (atomically) instead of stdout; into an existing FOLDER, as scorecard.html "
+                   "(.md, .json) with the product cards beside it under products/.")
 @DATA_OPTION
 @click.option("--endpoint", metavar="URL", help="Build from this SPARQL 1.1 query endpoint instead of the embedded graph.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds to wait for an endpoint.")
@@ -30,6 +34,9 @@ def scorecard(as_of: str | None, fmt: str, output: str | None, data: tuple[str, 
             day = dt.date.fromisoformat(as_of)
         except ValueError:
             raise InputError(f"--as-of {as_of!r}: not a date; write YYYY-MM-DD") from None
+    folder = output if to_file(output) and os.path.isdir(output) else None
+    if folder:
+        output = os.path.join(folder, "scorecard." + {"markdown": "md"}.get(fmt, fmt))
     if to_file(output):
         from ..atomic import check_writable
 
@@ -40,6 +47,17 @@ def scorecard(as_of: str | None, fmt: str, output: str | None, data: tuple[str, 
         from ..graph.store import load_store
 
         run = local_runner(load_store(list(data) or None))
-    emit(render(build_model(run, day), fmt), output)
+    model = build_model(run, day)
+    # {product IRI: card page}; the product command's cards plug in here. The page links
+    # only the products whose card it is given, at render.card_href(IRI) beside it.
+    cards: dict[str, str] = {}
+    if folder and cards:
+        from ..atomic import write
+        from ..scorecard.render import card_href
+
+        os.makedirs(os.path.join(folder, "products"), exist_ok=True)
+        for iri, card in cards.items():
+            write(os.path.join(folder, card_href(iri)), card)
+    emit(render(model, fmt, cards=cards if folder else None), output)
 
 

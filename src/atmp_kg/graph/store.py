@@ -21,14 +21,19 @@ def data_paths(paths: Sequence[str | Path] | None) -> list[Path]:
     return resources.data_files()
 
 
-def load_store(paths: Sequence[str | Path] | None = None, *, ontology: bool = True):
-    """A pyoxigraph Store holding the ontology and the data, all in the default graph."""
+def load_store(paths: Sequence[str | Path] | None = None, *, ontology: bool = True, derive: bool = True):
+    """A pyoxigraph Store holding the ontology, the data and (with the ontology, unless derive is
+    False) the derived timeline layer, all in the default graph."""
     import pyoxigraph as ox
 
     files = (resources.ontology_files() if ontology else []) + data_paths(paths)
     store = ox.Store()
     for f in files:
         load_into(store, f)
+    if ontology and derive:
+        from ..timeline import derive as derive_timeline
+
+        derive_timeline(store)
     return store
 
 

@@ -66,6 +66,18 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "url": ("url", "medicine url"),
 }
 _HEADER_TO_FIELD = {h: f for f, names in COLUMNS.items() for h in names}
+# Columns EMA publishes that the graph deliberately does not take (veterinary fields, page
+# bookkeeping). A header in neither table is reported, so a renamed column is never lost silently.
+IGNORED_COLUMNS = frozenset((
+    "latest procedure affecting product information", "patient safety", "species", "species (veterinary)",
+    "atcvet code", "atcvet code (veterinary)", "human pharmacotherapeutic group", "vet pharmacotherapeutic group",
+    "pharmacotherapeutic group (human)", "pharmacotherapeutic group (veterinary)", "revision number",
+    "first published", "first published date", "revision date", "last updated date",
+))
+# Fields the old layout never had; any other field missing from a file was renamed or dropped.
+OLD_LAYOUT_LACKS = frozenset(("application_withdrawal", "atmp", "end_date", "evaluation_start", "opinion_status",
+                              "prime", "rolling_review", "suspension_date"))
+_NOISE_WORDS = frozenset(("of", "the", "and", "or", "a"))
 
 FLAGS = {
     "orphan": "orphan", "conditional": "conditional", "exceptional": "exceptionalCircumstances",
@@ -118,6 +130,86 @@ class _Skip(Exception):
 
 def _norm_header(value) -> str:
     return " ".join(str(value).replace("\n", " ").split()).lower() if value is not None else ""
+
+
+def _column_letter(j: int) -> str:
+    letters = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text)) - _NOISE_WORDS
+
+
+# How many fields each word of a known header names: rare words ("holder", "refusal") say more.
+_WORD_FIELDS: dict[str, int] = {}
+for _names in COLUMNS.values():
+    for _w in set().union(*(_words(n) for n in _names)):
+        _WORD_FIELDS[_w] = _WORD_FIELDS.get(_w, 0) + 1
+
+
+def _resembles(header: str, known: str) -> tuple[float, float]:
+    """How much a header looks like a known column name: the weighted share of the shorter
+    one's words that the two have in common, then of all their words (each 0..1; a word
+    naming few fields weighs more; misspellings such as 'authorization' count as the known word)."""
+    import difflib
+
+    def weight(ws):
+        return sum(1 / _WORD_FIELDS.get(w, 1) for w in ws)
+
+    def known_word(w):
+        for v in (w, w[:-3] + "y" if w.endswith("ies") else w[:-1] if w.endswith("s") else w):
+            if v in _WORD_FIELDS:
+                return v
+        return next(iter(difflib.get_close_matches(w, list(_WORD_FIELDS), 1, 0.85)), w)
+
+    a = {known_word(w) for w in _words(header)}
+    b = _words(known)
+    if not (a and b):
+        return 0.0, 0.0
+    common = weight(a & b)
+    return common / min(weight(a), weight(b)), common / weight(a | b)
+
+
+def header_warnings(header_row: tuple, cols: dict[str, int], new_layout: bool) -> list[str]:
+    """What a header row holds that the import would otherwise drop without a word.
+
+    A header that is neither imported nor knowingly ignored is named, with the imported
+    field it looks like; a field that a full export of its layout lacks is named too (EMA
+    renames columns without notice, and a renamed column must not vanish from the graph).
+    """
+    out = []
+    used = set(cols.values())
+    for j, cell in enumerate(header_row):
+        h = _norm_header(cell)
+        if not h or h in IGNORED_COLUMNS:
+            continue
+        where = f"column {_column_letter(j)} '{' '.join(str(cell).split())}'"
+        if h in _HEADER_TO_FIELD:
+            if j not in used:
+                first = cols[_HEADER_TO_FIELD[h]]
+                out.append(f"{where} repeats the field of column {_column_letter(first)}; only column {_column_letter(first)} is read")
+            continue
+        score, name = max((_resembles(h, n), n) for n in _HEADER_TO_FIELD)
+        if score[0] >= 0.75:
+            status = "which this file lacks" if _HEADER_TO_FIELD[name] not in cols else "which this file also has"
+            out.append(f"{where} is not a column the importer knows and is NOT imported; it looks like '{name}' "
+                       f"({status}): if EMA renamed the column, add the new name to COLUMNS in importers/ema.py")
+        else:
+            out.append(f"{where} is not a column the importer knows and is not imported")
+    # A field missing from a full export was renamed or dropped by EMA; a hand-made extract
+    # with a few columns (most of the layout absent) is not reported field by field.
+    expected = [f for f in COLUMNS if new_layout or f not in OLD_LAYOUT_LACKS]
+    if 2 * len(cols) > len(expected):
+        for f in expected:
+            if f not in cols:
+                known = "' or '".join(COLUMNS[f])
+                out.append(f"no column named '{known}': that field is left out of every row")
+    return out
 
 
 # ---------------------------------------------------------------- reading the workbook
@@ -402,6 +494,9 @@ def import_file(
         if strict:
             raise InputError(f"{path}: {msg} (--strict)")
         warnings.append(f"{path.name}: {msg}")
+
+    for msg in header_warnings(rows[h_index], cols, layout == NEW_LAYOUT):
+        warn(f"header row {h_index + 1}, {msg}")
 
     for offset, row in enumerate(data_rows):
         rownum = h_index + 2 + offset

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ..namespaces import product_iri
 from ..views.results import Results
 
 PHASES = [
@@ -32,6 +33,8 @@ class Item:
     row: dict | None = None
     kind: str | None = None
     dated: str | None = None
+    figures: list[dict] | None = None  # the numbers a headline tile shows: {"value", "label"}
+    products: list[str] = field(default_factory=list)  # product IRIs the item is about
 
 
 @dataclass
@@ -110,7 +113,7 @@ class _Builder:
 
         patient = Section("Patient & Prescribing Data")
         patient.items += self._patient_items()
-        patient.columns["Products"] = ["number", "name", "approvalType", "orphan", "prime", "conditional", "exceptional", "listedOn", "indication"]
+        patient.columns["Products"] = ["number", "name", "approvalType", "orphanAtApproval", "orphan", "prime", "conditional", "exceptional", "listedOn", "indication"]
 
         practices = Section("Clinical Best Practices")
         for e in take(lambda e: e["kind"] == "recommendation"):
@@ -128,7 +131,7 @@ class _Builder:
         related.items += self._table_items("opinion-to-decision", timing, "Time from CHMP opinion to authorisation", lambda r: (
             f"{_product(r)}: opinion {_day(r['opinion'])}, authorised {_day(r['authorised'])} ({r['days']} days)"))
         related.columns["Time from CHMP opinion to authorisation"] = ["number", "name", "opinion", "authorised", "days"]
-        conflicts = self.view("conflicts")
+        conflicts = self.view("conflicts", as_of=self.iso)
         related.items += [Item(
             f"{_product(r)}, {r['fact']}: {r['value1']} ({r['sources1']} source{'s' if r['sources1'] != '1' else ''}, first {r['source1']}) "
             f"versus {r['value2']} ({r['sources2']} source{'s' if r['sources2'] != '1' else ''}, first {r['source2']})",
@@ -162,7 +165,8 @@ class _Builder:
         text = e["text"]
         if e.get("value") and e.get("unit") and e["value"] not in text:
             text += f" ({_number(e['value'])} {e['unit']})"
-        return Item(text, _split(e.get("cites")), group, kind=e["kind"], dated=e.get("dated"))
+        about = [iri for iri in _split(e.get("appliesTo")) if "/id/product/" in iri]
+        return Item(text, _split(e.get("cites")), group, kind=e["kind"], dated=e.get("dated"), products=about)
 
     def _computed_highlights(self, atmps: list[dict]) -> list[Item]:
         items: list[Item] = []
@@ -173,19 +177,22 @@ class _Builder:
             counts[r["status"]] = counts.get(r["status"], 0) + 1
         count = self.view("authorised-count", as_of=self.iso)
         total = int(count[0]["authorised"]) if count else len(atmps)
-        # Cite the authorisation of each counted product (one citation each, from the view).
+        # Cite the approval of each counted product (the first citation of its atmps row).
         per_year = self.view("events-per-year", as_of=self.iso)
-        auth_cites = [c for r in per_year if r["event"] == "authorisation" for c in _split(r.get("cites"))]
+        auth_cites = [c for r in atmps for c in _split(r.get("cites"))[:1]]
         items.append(Item(
             f"{total} ATMPs had received an EU marketing authorisation by {self.iso}, computed from the graph.",
-            auth_cites, "Computed from the graph", kind="computed"))
+            auth_cites, "Computed from the graph", kind="computed",
+            figures=[{"value": total, "label": f"ATMPs authorised in the EU by {self.iso}"}]))
         ended = {k: v for k, v in counts.items() if k != "authorised"}
         if ended:
             end_cites = [c for r in per_year if r["event"] != "authorisation" for c in _split(r.get("cites"))]
             parts = ", ".join(f"{v} {k}" for k, v in sorted(ended.items()))
             items.append(Item(
                 f"Of these, {counts.get('authorised', 0)} were authorised on {self.iso}; the others were {parts}.",
-                end_cites, "Computed from the graph", kind="computed"))
+                end_cites, "Computed from the graph", kind="computed",
+                figures=[{"value": counts.get("authorised", 0), "label": f"still authorised on {self.iso}"}]
+                + [{"value": v, "label": k} for k, v in sorted(ended.items())]))
         return items
 
     def _risk_item(self, r: dict) -> Item:
@@ -203,13 +210,32 @@ class _Builder:
         if not rows:
             return items
         n = len(rows)
-        for flag, words in (("orphan", "listed as orphan medicines"), ("prime", "listed as PRIME priority medicines"),
-                            ("conditional", "listed with a conditional authorisation"),
-                            ("exceptional", "listed as authorised under exceptional circumstances")):
-            hits = [r for r in rows if r.get(flag) == "true"]
+        for flag, words, question in (
+                ("orphan", "listed as orphan medicines", "which ATMPs were orphan medicines"),
+                ("prime", "listed as PRIME priority medicines", "which ATMPs had PRIME support"),
+                ("conditional", "listed with a conditional authorisation", "which authorisations were conditional"),
+                ("exceptional", "listed as authorised under exceptional circumstances",
+                 "which ATMPs were authorised under exceptional circumstances")):
+            known = [r for r in rows if r.get(flag) in ("true", "false")]
+            hits = [r for r in known if r[flag] == "true"]
             cites = [c for r in hits for c in _split(r.get("cites"))[:1]]
-            items.append(Item(f"{len(hits)} of {n} ATMPs {words} in EMA's latest export on or before {self.iso}.",
+            if not known:
+                # a value no source of that time records is unknown, never 0
+                items.append(Item(f"No EMA export on or before {self.iso} records {question}: unknown, not zero "
+                                  "(no export of that time has the column).",
+                                  [c for r in rows for c in _split(r.get("cites"))[:1]], "Summary", kind="computed"))
+                continue
+            unlisted = n - len(known)
+            items.append(Item(f"{len(hits)} of {len(known)} ATMPs {words} in EMA's latest export on or before {self.iso}"
+                              + (f" ({unlisted} not in that export or without the column)." if unlisted else "."),
                               cites, "Summary", kind="computed"))
+        at_approval = [r for r in rows if r.get("orphanAtApproval") in ("true", "false")]
+        if at_approval:
+            hits = [r for r in at_approval if r["orphanAtApproval"] == "true"]
+            items.append(Item(f"{len(hits)} of the {len(at_approval)} ATMPs whose orphan status at approval a source records "
+                              f"by {self.iso} were orphan medicines when they were approved"
+                              + (f"; no source records it for {n - len(at_approval)}." if n > len(at_approval) else "."),
+                              [c for r in hits for c in _split(r.get("cites"))[-1:]], "Summary", kind="computed"))
         typed = [r for r in rows if r.get("approvalType")]
         for label in ("conditional", "exceptional circumstances", "standard"):
             hits = [r for r in typed if label in r["approvalType"].split(" / ")]
@@ -219,7 +245,7 @@ class _Builder:
                                   cites, "Summary", kind="computed"))
         for r in rows:
             text = f"{_product(r)} ({_number_of(r)}): " + ", ".join(
-                f"{k} {r[k]}" for k in ("orphan", "prime", "conditional", "exceptional") if r.get(k)) + (
+                f"{k} {r[k]}" for k in ("orphanAtApproval", "orphan", "prime", "conditional", "exceptional") if r.get(k)) + (
                 f"; approval: {r['approvalType']}" if r.get("approvalType") else "") + (
                 f"; indication: {_clip(r['indication'], 160)}" if r.get("indication") else "")
             items.append(Item(text, _split(r.get("cites")), "Products", row=r, kind="row"))
@@ -230,11 +256,14 @@ class _Builder:
 
     def _atmp_text(self, r: dict) -> str:
         basis = r.get("authorisedBasis")
-        when = {"reported": f"reported authorised {_day(r['authorised'])}",
-                "read": f"authorised by {_day(r['authorised'])} (no source read dates the decision)"}.get(
-            basis, f"authorised {_day(r['authorised'])}")
-        return (f"{_product(r)} ({_number_of(r)}, {r.get('class') or 'class unknown'}): "
-                f"{when}, {r['status']} since {_day(r['statusDate'])}"
+        if not r.get("authorised"):
+            # the status dates from the day the undated report was read: say so, not "since"
+            when = (f"reported {r['status']} by a source that states no date, read on {_day(r['statusDate'])} "
+                    "(no source read dates the decision)")
+        else:
+            when = (f"reported authorised {_day(r['authorised'])}" if basis == "reported"
+                    else f"authorised {_day(r['authorised'])}") + f", {r['status']} since {_day(r['statusDate'])}"
+        return (f"{_product(r)} ({_number_of(r)}, {r.get('class') or 'class unknown'}): {when}"
                 + (f", holder {r['holder']}" if r.get("holder") else ""))
 
     def _claim_item(self, r: dict) -> Item:
@@ -272,6 +301,7 @@ def _clip(text: str, n: int) -> str:
 def build_model(run: Runner, as_of: dt.date, *, generated: str | None = None) -> dict:
     """The scorecard as a JSON-ready dict (see the module docstring)."""
     sections = _Builder(run, as_of).build()
+    _link_products(sections)
     order: dict[str, int] = {}
     for s in sections:
         for it in s.items:
@@ -292,6 +322,10 @@ def build_model(run: Runner, as_of: dt.date, *, generated: str | None = None) ->
                 d["kind"] = it.kind
             if it.dated:
                 d["dated"] = it.dated
+            if it.figures:
+                d["figures"] = it.figures
+            if it.products:
+                d["products"] = it.products
             if it.row:
                 d["row"] = {k: v for k, v in it.row.items() if k not in ("cites", "cites1", "cites2", "product", "node", "finding")}
             items.append(d)
@@ -325,6 +359,27 @@ def build_model(run: Runner, as_of: dt.date, *, generated: str | None = None) ->
         "sections": out_sections,
         "references": references,
     }
+
+
+def _link_products(sections: list[Section]) -> None:
+    """Give every item drawn from a row about one product that product's IRI (from the row,
+    else by number or name through the rows that carry an IRI), so that a page can link it."""
+    by_key: dict[str, str] = {}
+    for s in sections:
+        for it in s.items:
+            if it.row and it.row.get("product"):
+                for key in ("number", "name"):
+                    if it.row.get(key):
+                        by_key.setdefault(f"{key}={it.row[key]}", it.row["product"])
+    for s in sections:
+        for it in s.items:
+            if not it.row or it.products:
+                continue
+            number = it.row.get("number")
+            iri = (it.row.get("product") or by_key.get(f"number={number}") or by_key.get(f"name={it.row.get('name')}")
+                   or (product_iri(number) if number else None))  # a product never authorised: its minted IRI
+            if iri:
+                it.products = [iri]
 
 
 def _references(run: Runner, iris: list[str]) -> dict[str, dict]:

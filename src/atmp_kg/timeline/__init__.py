@@ -1,18 +1,63 @@
 """The derived timeline: the state of each product on any date, derived once from the primary facts.
 
 `derive(store)` replaces the derived layer in a pyoxigraph Store's default graph and returns how
-many triples it added. Every derived node lives under https://w3id.org/atmp-kg/id/timeline/ and
-names the rule that made it (prov:wasGeneratedBy) and the citations it rests on
-(prov:wasDerivedFrom), so that the layer travels with every export and push.
+many triples it holds. The rules are in timeline/rules/, one module each, run in a fixed order;
+each states its rule in plain words, and that statement goes into the graph as the rule node's
+rdfs:comment (https://w3id.org/atmp-kg/id/rule/NAME). Every derived node lives under
+https://w3id.org/atmp-kg/id/timeline/ and names its rule (prov:wasGeneratedBy) and the assertions
+it rests on (prov:wasDerivedFrom, which lead on to their citations), so that the layer travels with
+every export and push, and a remote store answers the same views without running any rule.
 
-(Stub: the rules arrive with the timeline issue; until then nothing is derived.)
+The rules read the store's indexes and write N-Triples loaded natively in one go: written as
+SPARQL updates, the same rules took 100 s at 100k triples on Oxigraph (FILTER NOT EXISTS is
+evaluated row by row, and a "previous date" self-join pairs every point with every other).
 """
 
 from __future__ import annotations
 
-TIMELINE = "https://w3id.org/atmp-kg/id/timeline/"
+from ..namespaces import PREFIXES
+from .context import RULE, TIMELINE
+
+__all__ = ["RULE", "TIMELINE", "clear", "derive", "ordered_rules"]
+
+_PROV = PREFIXES["prov"]
+_ATMP = PREFIXES["atmp"]
+
+# Every derived node names a rule under RULE; the rule nodes themselves go too.
+_CLEAR = f"""
+DELETE {{ ?s ?p ?o }} WHERE {{ ?s <{_PROV}wasGeneratedBy> ?rule . FILTER(STRSTARTS(STR(?rule), "{RULE}")) ?s ?p ?o }} ;
+DELETE {{ ?s ?p ?o }} WHERE {{ ?s a <{_ATMP}DerivationRule> ; ?p ?o . FILTER(STRSTARTS(STR(?s), "{RULE}")) }}
+"""
+
+
+def ordered_rules():
+    """The rule modules, in the order they run."""
+    from .rules import RULES
+
+    return list(RULES)
+
+
+def clear(store) -> None:
+    """Remove the derived layer (before deriving it again from changed data)."""
+    store.update(_CLEAR)
 
 
 def derive(store) -> int:
-    """Replace the derived layer of `store`; returns the number of derived triples."""
-    return 0
+    """Replace the derived layer of `store`; returns the number of derived triples it now holds."""
+    import pyoxigraph as ox
+
+    from .context import Context
+    from .facts import Facts, RDF_TYPE, RDFS
+    from .writer import Writer
+
+    clear(store)
+    ctx = Context(Facts(store), Writer())
+    for rule in ordered_rules():
+        rule.apply(ctx)
+        iri = RULE + rule.NAME
+        ctx.out.iri(iri, RDF_TYPE, _ATMP + "DerivationRule")
+        ctx.out.text(iri, RDFS + "label", rule.TITLE, "en")
+        ctx.out.text(iri, RDFS + "comment", rule.DESCRIPTION, "en")
+    data = ctx.out.ntriples()
+    store.load(data, ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+    return len(ctx.out.lines)

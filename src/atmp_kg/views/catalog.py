@@ -6,12 +6,18 @@ Each view is one .rq file whose leading comment block is its header:
     # description: One row per ATMP authorised on or before ?as_of ...
     #   (indented comment lines continue the previous field)
     # param: as_of date = today -- the date the field is seen as of
+    # column: status -- the status implied by the latest action on or before as_of
 
 Parameters are typed (date, integer, decimal, boolean, string, iri), checked before binding,
 and bound by replacing the variable with a fully escaped RDF term. Only variable tokens are
 replaced: strings, IRIs and comments in the query are left alone, so a value can never change
 the structure of the query. The same bound text runs on the embedded engine and on any
 SPARQL 1.1 endpoint.
+
+`# column: NAME -- meaning` lines explain the view's columns (`atmp-kg queries NAME` shows
+them); a header without them is still valid. A string parameter whose description says it
+is "the EMA product number" is checked as one before the view runs (product_number_hint):
+a product's name or an unknown number gets a hint naming the product meant.
 """
 
 from __future__ import annotations
@@ -39,6 +45,11 @@ class Param:
     def required(self) -> bool:
         return self.default is None
 
+    @property
+    def product_number(self) -> bool:
+        """Whether the parameter takes an EMA product number (the header convention above)."""
+        return self.type == "string" and "ema product number" in self.description.lower()
+
 
 @dataclass
 class View:
@@ -47,6 +58,7 @@ class View:
     title: str
     description: str = ""
     params: list[Param] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # column -> meaning, from the header
 
     @property
     def text(self) -> str:
@@ -61,6 +73,7 @@ class View:
                 {"name": p.name, "type": p.type, "default": p.default, "description": p.description}
                 for p in self.params
             ],
+            "columns": [{"name": c, "description": d} for c, d in self.columns.items()],
         }
 
 
@@ -68,6 +81,9 @@ _PARAM_RE = re.compile(
     r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>[a-z]+)"
     r'(?:\s*=\s*(?:"(?P<quoted>[^"]*)"|(?P<default>\S+)))?\s*(?:--\s*(?P<desc>.*))?$'
 )
+
+
+_COLUMN_RE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:--\s*(?P<desc>.*))?$")
 
 
 def parse_header(path: Path, text: str | None = None) -> View:
@@ -81,13 +97,14 @@ def parse_header(path: Path, text: str | None = None) -> View:
             raise InputError(f"{path}: cannot read ({e.strerror or e})") from None
     fields: dict[str, str] = {}
     params: list[Param] = []
+    columns: dict[str, str] = {}
     last: str | None = None
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.startswith("#"):
             break
         body = line[1:]
         m = re.match(r"^\s?([a-z]+):\s*(.*)$", body)
-        if m and m.group(1) in ("title", "description", "param"):
+        if m and m.group(1) in ("title", "description", "param", "column"):
             key, value = m.group(1), m.group(2).strip()
             if key == "param":
                 pm = _PARAM_RE.match(value)
@@ -99,15 +116,27 @@ def parse_header(path: Path, text: str | None = None) -> View:
                 default = pm.group("quoted") if pm.group("quoted") is not None else pm.group("default")
                 params.append(Param(pm.group("name"), pm.group("type"), default, (pm.group("desc") or "").strip()))
                 last = None
+            elif key == "column":
+                cm = _COLUMN_RE.match(value)
+                if not cm:
+                    raise InputError(f"{path}: line {lineno}: malformed column {value!r}; write 'column: NAME -- meaning'")
+                if cm.group("name") in columns:
+                    raise InputError(f"{path}: line {lineno}: column {cm.group('name')} is described twice")
+                columns[cm.group("name")] = (cm.group("desc") or "").strip()
+                last = "column:" + cm.group("name")
             else:
                 fields[key] = value
                 last = key
+        elif body.startswith("  ") and last and last.startswith("column:"):
+            col = last[len("column:"):]
+            columns[col] = (columns[col] + " " + body.strip()).strip()
         elif body.startswith("  ") and last:
             fields[last] = (fields[last] + " " + body.strip()).strip()
         else:
             last = None
     name = path.stem
-    return View(name=name, path=path, title=fields.get("title", name), description=fields.get("description", ""), params=params)
+    return View(name=name, path=path, title=fields.get("title", name), description=fields.get("description", ""),
+                params=params, columns=columns)
 
 
 def catalog() -> dict[str, View]:
@@ -276,6 +305,8 @@ def parse_assignments(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             raise InputError(f"--param {pair!r}: write NAME=VALUE")
+        if name.strip() in out:
+            raise InputError(f"--param {name.strip()} is given twice; give each parameter once")
         out[name.strip()] = value
     return out
 
@@ -325,7 +356,7 @@ def with_values(text: str, var: str, iris: list[str]) -> str:
     raise InputError("a VALUES restriction needs a query with a WHERE clause")
 
 
-_DATASET = re.compile(r"\bFROM\s+(?:NAMED\s+)?<", re.IGNORECASE)
+_DATASET = re.compile(r"(?<![?$\w])FROM\s+(?:NAMED\s+)?<", re.IGNORECASE)  # not the variable ?from
 
 
 def dataset_clause(text: str) -> bool:
@@ -347,3 +378,39 @@ def list_columns(text: str) -> dict[str, str]:
     engine gives the same rows.
     """
     return {m.group(2): (m.group(1)[1:-1] if m.group(1) else " ") for m in _GROUP_CONCAT.finditer(text)}
+
+
+_PROJECTION_TOKEN = re.compile(r"\(|\)|\{|[?$][A-Za-z_0-9]+|\b(?:SELECT|AS|WHERE|FROM)\b|\*", re.IGNORECASE)
+
+
+def projected_variables(text: str) -> list[str] | None:
+    """The columns of a SELECT query, read from its outer projection (None for SELECT *
+    or a query of another form): `SELECT ?a (COUNT(?b) AS ?n)` gives [a, n]."""
+    code = "".join(chunk if is_code else " " for is_code, chunk in _segments(text))
+    tokens = iter(_PROJECTION_TOKEN.finditer(code))
+    for m in tokens:
+        if m.group().upper() == "SELECT":
+            break
+        if m.group() == "{":
+            return None
+    else:
+        return None
+    out: list[str] = []
+    depth, after_as = 0, False
+    for m in tokens:
+        tok = m.group()
+        up = tok.upper()
+        if depth == 0 and (tok == "{" or up in ("WHERE", "FROM")):
+            break
+        if tok == "*" and depth == 0:
+            return None
+        if tok == "(":
+            depth += 1
+        elif tok == ")":
+            depth -= 1
+        elif up == "AS":
+            after_as = True
+        elif tok[0] in "?$" and (depth == 0 or after_as):
+            out.append(tok[1:])
+            after_as = False
+    return out

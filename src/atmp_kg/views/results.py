@@ -30,7 +30,11 @@ class Results:
             ensure_ascii=False,
         )
 
-    def to_csv(self) -> str:
+    def to_csv(self, *, raw: bool = False) -> str:
+        """RFC 4180 CSV. Cells a spreadsheet would run as a formula (= + - @ tab CR at the
+        start) get a leading apostrophe unless raw (sanitize.csv_cell)."""
+        from ..sanitize import csv_cell
+
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\r\n")
         if self.boolean is not None:
@@ -38,23 +42,26 @@ class Results:
             w.writerow(["true" if self.boolean else "false"])
             return buf.getvalue()
         w.writerow(self.variables)
+        safe = (lambda v: v) if raw else csv_cell
         for row in self.rows:
-            w.writerow([_csv_value(row.get(v)) for v in self.variables])
+            w.writerow([safe(_csv_value(row.get(v))) for v in self.variables])
         return buf.getvalue()
 
-    def to_table(self, *, max_width: int = 60) -> str:
-        from ..namespaces import short_iri
+    def select(self, columns: list[str]) -> "Results":
+        """The same results with only these columns, in this order; an unknown column is an
+        error listing the columns there are."""
+        from ..errors import InputError
 
         if self.boolean is not None:
-            return "true" if self.boolean else "false"
-        header = list(self.variables)
-        body = [[_cell(row.get(v), short_iri, max_width) for v in header] for row in self.rows]
-        widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
-        lines = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(header)).rstrip()]
-        lines.append("  ".join("-" * w for w in widths))
-        lines += ["  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in body]
-        lines.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
-        return "\n".join(lines)
+            raise InputError("--columns: an ASK query answers true or false and has no columns")
+        unknown = [c for c in columns if c not in self.variables]
+        if unknown:
+            raise InputError(f"--columns: no column {unknown[0]!r}; the columns are: {', '.join(self.variables)}")
+        if len(set(columns)) != len(columns):
+            twice = next(c for c in columns if columns.count(c) > 1)
+            raise InputError(f"--columns: {twice!r} is named twice")
+        return Results(variables=list(columns),
+                       rows=[{c: r[c] for c in columns if c in r} for r in self.rows])
 
     def with_sorted_lists(self, columns: dict[str, str]) -> "Results":
         """The same results with the items of each list column (GROUP_CONCAT output, by its
@@ -108,14 +115,6 @@ def _csv_value(t: dict | None) -> str:
     if t["type"] == "bnode":
         return "_:" + t["value"]
     return t["value"]
-
-
-def _cell(t: dict | None, short, max_width: int) -> str:
-    if t is None:
-        return ""
-    v = short(t["value"]) if t["type"] == "uri" else t["value"]
-    v = " ".join(v.split())
-    return v if len(v) <= max_width else v[: max_width - 1] + "…"
 
 
 def term_to_json(term) -> dict:

@@ -1,0 +1,48 @@
+"""How strong the sources behind a claimed value are (shared by the events and classes rules)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .context import RULE, Context
+from .facts import ATMP, PROV, RDF_TYPE
+
+
+@dataclass
+class Claim:
+    value: str
+    nodes: list[str]          # the assertions that give the value
+    sources: int              # how many distinct sources give it
+    rank: int                 # the best rank among them
+    latest: str | None        # the latest issue date among its sources of that rank
+    key_citation: str         # a citation of such a source (the first by IRI)
+    first_source: str         # the earliest-issued of all its sources (undated last)
+
+
+def weigh(ctx: Context, value: str, nodes: list[str]) -> Claim:
+    f = ctx.facts
+    cites = f.citations(nodes)
+    sources = sorted({f.source_of[c] for c in cites if c in f.source_of})
+    rank = max((f.rank(s) for s in sources), default=0)
+    best = [s for s in sources if f.rank(s) == rank]
+    dated = [f.issued[s] for s in best if s in f.issued]
+    latest = max(dated) if dated else None
+    chosen = {s for s in best if latest is None or f.issued.get(s) == latest}
+    key = min((c for c in cites if f.source_of.get(c) in chosen), default=cites[0] if cites else "")
+    first = min(sources, key=lambda s: (f.issued.get(s, "9999-99-99"), s)) if sources else ""
+    return Claim(value, sorted(nodes), len(sources), rank, latest, key, first)
+
+
+def write_claim(ctx: Context, iri: str, cls: str, of: str, claim: Claim, rule: str) -> None:
+    out = ctx.out
+    out.iri(iri, RDF_TYPE, ATMP + cls)
+    out.iri(iri, ATMP + "claimOf", of)
+    out.integer(iri, ATMP + "sourceCount", claim.sources)
+    out.integer(iri, ATMP + "rank", claim.rank)
+    if claim.latest:
+        out.date(iri, ATMP + "latestIssued", claim.latest)
+    if claim.first_source:
+        out.iri(iri, ATMP + "firstSource", claim.first_source)
+    out.iri(iri, ATMP + "keyCitation", claim.key_citation)
+    out.iris(iri, PROV + "wasDerivedFrom", claim.nodes)
+    out.iri(iri, PROV + "wasGeneratedBy", RULE + rule)

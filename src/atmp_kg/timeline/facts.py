@@ -1,0 +1,204 @@
+"""The primary facts that the timeline rules read, taken from the store's indexes.
+
+One index scan per property (pyoxigraph's quads_for_pattern), then plain dictionaries: the rules
+need a handful of properties of a few node kinds, and a scan is an order of magnitude cheaper per
+triple than a SPARQL join (measured in benchmarks/README.md). Deprecated assertions are left out
+here, once, so that no rule ever sees them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..namespaces import ID, PREFIXES
+
+ATMP = PREFIXES["atmp"]
+RDF_TYPE = PREFIXES["rdf"] + "type"
+RDFS = PREFIXES["rdfs"]
+PROV = PREFIXES["prov"]
+DCT = PREFIXES["dcterms"]
+SKOS = PREFIXES["skos"]
+XSD = PREFIXES["xsd"]
+PRODUCT_BASE = ID + "product/"
+
+
+def end_of_period(value: str, datatype: str) -> str | None:
+    """An issue date as the last day it can mean: 2019 -> 2019-12-31, 2024-02 -> 2024-02-29."""
+    import calendar
+
+    if datatype == XSD + "date":
+        return value[:10]
+    if datatype == XSD + "gYear" and value[:4].isdigit():
+        return f"{value[:4]}-12-31"
+    if datatype == XSD + "gYearMonth" and value[:4].isdigit() and value[5:7].isdigit():
+        year, month = int(value[:4]), int(value[5:7])
+        if 1 <= month <= 12:
+            return f"{value[:7]}-{calendar.monthrange(year, month)[1]:02d}"
+    return None
+
+
+class _Lookup:
+    """subject -> object(s) of one property, fetched from the store's subject index on first use."""
+
+    def __init__(self, store, predicate: str, many: bool = False) -> None:
+        import pyoxigraph as ox
+
+        self._quads = store.quads_for_pattern
+        self._named = ox.NamedNode
+        self._p = ox.NamedNode(predicate)
+        self._many = many
+        self._memo: dict = {}
+
+    def get(self, node: str, default=None):
+        if node not in self._memo:
+            found = sorted(q.object.value for q in self._quads(self._named(node), self._p, None))
+            self._memo[node] = found if self._many else (found[0] if found else None)
+        v = self._memo[node]
+        return v if v not in (None, []) else default
+
+    def __contains__(self, node: str) -> bool:
+        return self.get(node) is not None
+
+    def __getitem__(self, node: str):
+        v = self.get(node)
+        if v is None:
+            raise KeyError(node)
+        return v
+
+
+class Facts:
+    def __init__(self, store) -> None:
+        import pyoxigraph as ox
+
+        self._store = store
+        self._ox = ox
+        self.deprecated = set(self.values(ATMP + "deprecates").values_flat())
+        self.subclasses = self._subclass_closure()
+        self.product = self.single(ATMP + "product")
+        # looked up node by node: the rules need the citations of a fraction of the nodes
+        self.cites = _Lookup(store, PROV + "wasDerivedFrom", many=True)
+        self.source_of = _Lookup(store, DCT + "source")
+        # what the ontology says the rules should know
+        self.implies_status = self.single(ATMP + "impliesStatus")
+        self.status_group = self.single(ATMP + "statusGroup")
+        self.occurs_once = set(self.single(ATMP + "occursOnce"))
+        self.jurisdiction = self.single(ATMP + "jurisdiction")
+        self.rank_of_type = {k: int(v) for k, v in self.single(ATMP + "sourceRank").items()}
+        self.alt_label = self.single(SKOS + "altLabel")
+        # sources
+        self.source_type = self.single(ATMP + "sourceType")
+        self.issued = {}
+        for s, o in self._pairs(DCT + "issued"):
+            end = end_of_period(o.value, o.datatype.value) if isinstance(o, ox.Literal) else None
+            if end:
+                self.issued[s] = end
+        self.generated_on = self.single(ATMP + "generatedOn")
+
+    # ------------------------------------------------------------------ scanning
+
+    def _pairs(self, predicate: str):
+        ox = self._ox
+        for q in self._store.quads_for_pattern(None, ox.NamedNode(predicate), None):
+            yield q.subject.value, q.object
+
+    def value_of(self, node: str, predicate: str) -> str | None:
+        """One property of one node, looked up in the store (for properties few nodes need)."""
+        ox = self._ox
+        for q in self._store.quads_for_pattern(ox.NamedNode(node), ox.NamedNode(predicate), None):
+            return q.object.value
+        return None
+
+    def single(self, predicate: str) -> dict[str, str]:
+        """subject -> the lexical value or IRI of its (first by order) object; deprecated subjects
+        left out. Each property is scanned once; rules that read the same property share it."""
+        cache = self.__dict__.setdefault("_single", {})
+        if predicate in cache:
+            return cache[predicate]
+        out: dict[str, str] = {}
+        skip = getattr(self, "deprecated", ())
+        for s, o in self._pairs(predicate):
+            if s in skip:
+                continue
+            v = o.value
+            if s not in out or v < out[s]:
+                out[s] = v
+        cache[predicate] = out
+        return out
+
+    def multi(self, predicate: str) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = defaultdict(list)
+        skip = getattr(self, "deprecated", ())
+        for s, o in self._pairs(predicate):
+            if s not in skip:
+                out[s].append(o.value)
+        for v in out.values():
+            v.sort()
+        return out
+
+    class _Values(dict):
+        def values_flat(self):
+            return [v for vs in self.values() for v in vs]
+
+    def values(self, predicate: str) -> "_Values":
+        out = Facts._Values()
+        for s, o in self._pairs(predicate):
+            out.setdefault(s, []).append(o.value)
+        return out
+
+    def _subclass_closure(self) -> dict[str, set[str]]:
+        """class -> every class it is a subclass of, itself included."""
+        direct: dict[str, set[str]] = defaultdict(set)
+        for s, o in self._pairs(RDFS + "subClassOf"):
+            direct[s].add(o.value)
+        closure: dict[str, set[str]] = {}
+
+        def up(c: str, seen: frozenset = frozenset()) -> set[str]:
+            if c in closure:
+                return closure[c]
+            result = {c}
+            for parent in direct.get(c, ()):
+                if parent not in seen:
+                    result |= up(parent, seen | {c})
+            closure[c] = result
+            return result
+
+        for c in list(direct):
+            up(c)
+        return closure
+
+    # ------------------------------------------------------------------ helpers for the rules
+
+    def kinds(self, base: str) -> dict[str, str]:
+        """node -> its most specific asserted class among base and base's subclasses (one scan of
+        rdf:type per such class; deprecated nodes left out)."""
+        cache = self.__dict__.setdefault("_kinds", {})
+        if base not in cache:
+            import pyoxigraph as ox
+
+            below = sorted((c for c, ups in self.subclasses.items() if base in ups), key=lambda c: (len(self.subclasses[c]), c))
+            if base not in below:
+                below.insert(0, base)
+            found: dict[str, str] = {}
+            for cls in below:  # least specific first, so a more specific class overwrites
+                for q in self._store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(cls)):
+                    node = q.subject.value
+                    if node not in self.deprecated:
+                        found[node] = cls
+            cache[base] = found
+        return cache[base]
+
+    def of_class(self, cls: str) -> list[str]:
+        """Every (non-deprecated) node whose asserted class is cls or one of its subclasses."""
+        return sorted(self.kinds(cls))
+
+    def is_a(self, node: str, cls: str) -> bool:
+        return node in self.kinds(cls)
+
+    def rank(self, source: str) -> int:
+        return self.rank_of_type.get(self.source_type.get(source, ""), 0)
+
+    def sources(self, node: str) -> list[str]:
+        return sorted({self.source_of[c] for c in self.cites.get(node, ()) if c in self.source_of})
+
+    def citations(self, nodes) -> list[str]:
+        return sorted({c for n in nodes for c in self.cites.get(n, ())})

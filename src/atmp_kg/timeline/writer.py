@@ -1,0 +1,55 @@
+"""Writes the derived layer as N-Triples text, loaded into the store in one native load."""
+
+from __future__ import annotations
+
+from ..namespaces import PREFIXES
+
+_XSD = PREFIXES["xsd"]
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+class Writer:
+    """Collects triples; IRIs are absolute strings, literals are typed by the method that adds them."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def iri(self, s: str, p: str, o: str) -> None:
+        if o:  # a value the primary data lack (a citation-less action's key citation) writes nothing
+            self.lines.append(f"<{s}> <{p}> <{o}> .")
+
+    def iris(self, s: str, p: str, objects) -> None:
+        for o in objects:
+            self.lines.append(f"<{s}> <{p}> <{o}> .")
+
+    def text(self, s: str, p: str, value: str, lang: str | None = None) -> None:
+        v = value.translate(_ESCAPES)
+        self.lines.append(f'<{s}> <{p}> "{v}"@{lang} .' if lang else f'<{s}> <{p}> "{v}" .')
+
+    def typed(self, s: str, p: str, value: str, datatype: str) -> None:
+        self.lines.append(f'<{s}> <{p}> "{value.translate(_ESCAPES)}"^^<{_XSD}{datatype}> .')
+
+    def date(self, s: str, p: str, value: str) -> None:
+        self.typed(s, p, value, "date")
+
+    def integer(self, s: str, p: str, value: int) -> None:
+        self.typed(s, p, str(value), "integer")
+
+    def boolean(self, s: str, p: str, value: bool) -> None:
+        self.typed(s, p, "true" if value else "false", "boolean")
+
+    def value(self, s: str, p: str, term) -> None:
+        """Copy a pyoxigraph term (an IRI or a literal) as it is."""
+        import pyoxigraph as ox
+
+        if isinstance(term, ox.NamedNode):
+            self.iri(s, p, term.value)
+        elif term.language:
+            self.text(s, p, term.value, term.language)
+        elif term.datatype.value == _XSD + "string":
+            self.text(s, p, term.value)
+        else:
+            self.lines.append(f'<{s}> <{p}> "{term.value.translate(_ESCAPES)}"^^<{term.datatype.value}> .')
+
+    def ntriples(self) -> bytes:
+        return ("\n".join(self.lines) + "\n").encode("utf-8") if self.lines else b""
