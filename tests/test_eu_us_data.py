@@ -141,3 +141,66 @@ def test_the_absences_searches_give_what_their_locators_say(shipped_store):
             assert not any(t in line for line in texts), (t, f.name)
         checked += 1
     assert checked >= 9   # at least the Purple Book searches, whose file ships here
+
+
+# ---------------------------------------------------------------- the views on the shipped graph (with the derived layer)
+
+def _view(store, name, **params):
+    from atmp_kg.views.catalog import bind, resolve
+    from atmp_kg.views.engine import run_local
+
+    return run_local(store, bind(resolve(name), params)).records()
+
+
+def test_eu_us_rows_for_the_issue_examples(shipped_store):
+    rows = {r.get("name") or r.get("usName"): r for r in _view(shipped_store, "eu-us", as_of="2026-12-01")}
+    k = rows["Kymriah"]
+    assert (k["bla"], k["usDate"], k["first"], k["regions"]) == ("125646", "2017-08-30", "US", "both")
+    assert "euus-pharmamanufacturing-kymriah-eu-2018" in k["cites"] and "fda-purple-book-2025-03-14" in k["cites"]
+    lib = rows["Libmeldy"]
+    assert (lib["usName"], lib["bla"], lib["usDate"], lib["first"]) == ("Lenmeldy", "125758", "2024-03-18", "EU")
+    assert int(lib["lagDays"]) < 0
+    assert (rows["Upstaza"]["usName"], rows["Upstaza"]["bla"]) == ("KEBILIDI", "125722")
+    assert rows["encelto"]["regions"] == "US only" and "bla" in rows["encelto"] and "number" not in rows["encelto"]
+    # Second sources date these licensures differently: one event each, the conflict flagged.
+    flagged = {name for name, r in rows.items() if r.get("usDatesDisagree") == "true"}
+    assert flagged == {"Abecma", "Roctavian", "Maci", "encelto"}
+    assert rows["Abecma"]["usDate"] == "2021-03-03"   # the Purple Book (a database export) is the preferred source
+
+
+def test_the_conflicts_view_stays_an_eu_view(shipped_store):
+    rows = _view(shipped_store, "conflicts", as_of="2026-12-01")
+    assert rows and all(r.get("number", "").startswith("EMEA/H/C/") for r in rows)
+
+
+def test_2020_05_31_summary_against_counts_worked_out_apart(shipped_store):
+    """EU side from the atmps view, US side from the Purple Book read with the csv module (and the
+    curated later licences, none before 2020), pairs from the region links' triples."""
+    import csv
+    import datetime as dt
+    import io
+
+    from test_purple_book import CGT_BLAS
+
+    cut = "2020-05-31"
+    eu = {r["number"] for r in _view(shipped_store, "atmps", as_of=cut)}
+    text = (ROOT / "data" / "fda" / "purplebook_2025-03.csv").read_text(encoding="utf-8-sig")
+    us = set()
+    for r in csv.DictReader(io.StringIO(text, newline="")):
+        if r["BLA Number"] in CGT_BLAS and r["Submission Type"] == "Original" and r["Approval Date"].strip():
+            if dt.datetime.strptime(r["Approval Date"], "%d-%b-%y").date() <= dt.date(2020, 5, 31):
+                us.add(r["BLA Number"])
+    pairs = {(r["n"], r["b"]) for r in rows(shipped_store, """SELECT ?n ?b WHERE { ?l a atmp:RegionLink ;
+        atmp:euProduct [ atmp:productNumber ?n ] ; atmp:usProduct [ atmp:blaNumber ?b ] }""")}
+    both = {(n, b) for n, b in pairs if n in eu and b in us}
+    (s,) = _view(shipped_store, "eu-us-summary", as_of=cut)
+    assert int(s["both"]) == len(both) == 7
+    assert int(s["euOnly"]) == len(eu - {n for n, _ in both}) == 8
+    assert int(s["usOnly"]) == len(us - {b for _, b in both}) == 11
+    assert int(s["usFirst"]) + int(s["euFirst"]) + int(s["sameDay"]) == 7
+    for measure, column in (("eu-us-both-count", "both"), ("us-first-count", "usFirst"), ("eu-first-count", "euFirst"),
+                            ("eu-us-lag-median", "medianLagDays")):
+        (m,) = _view(shipped_store, measure, as_of=cut)
+        assert list(m.values()) == [s[column]], measure
+    (m,) = _view(shipped_store, "us-approved-count", as_of=cut)
+    assert int(m["usApproved"]) == len(us) == 18
