@@ -28,6 +28,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import report  # noqa: E402
+import workspace_bench  # noqa: E402
 
 AS_OF = "2025-07-15"
 HISTORY_NUMBER = "EMEA/H/C/004090"
@@ -305,6 +306,7 @@ def main() -> None:
     ap.add_argument("--scorecard-timeout", type=float, default=300.0)
     ap.add_argument("--validate-timeout", type=float, default=1800.0)
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds for any other step")
+    ap.add_argument("--no-workspace", action="store_true", help="skip the workspace steps (issue 16)")
     args = ap.parse_args()
     if args.reps is None:
         args.reps = 1 if args.quick else 3
@@ -335,6 +337,9 @@ def main() -> None:
         partial.parent.mkdir(parents=True, exist_ok=True)
         partial.write_text(json.dumps(results, indent=1, ensure_ascii=False))
     results["cli"] = bench_cli(cli_n)
+    if not args.no_workspace:
+        results["workspace"] = workspace_bench.bench(work, quick=args.quick, reps=args.reps, code=json.dumps(code_fingerprint()),
+                                                     as_of=AS_OF, number=HISTORY_NUMBER)
     results["meta"] = {
         "date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "mode": "quick" if args.quick else "full", "reps": args.reps, "cli_runs": cli_n,
@@ -352,7 +357,7 @@ def main() -> None:
     outdir = Path(args.out)
     outdir.mkdir(parents=True, exist_ok=True)
     (outdir / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
-    (outdir / "results.md").write_text(report.markdown(results))
+    (outdir / "results.md").write_text(report.markdown(results) + workspace_bench.markdown(results.get("workspace")))
     shutil.rmtree(run.specs, ignore_errors=True)
     (outdir / "results.partial.json").unlink(missing_ok=True)
     log(f"done in {time.time() - started:.0f} s: {outdir / 'results.json'}, {outdir / 'results.md'}")

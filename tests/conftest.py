@@ -110,3 +110,18 @@ def snapshot_date(name: str) -> str:
 
 
 parse_ema_date = _parse
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_user_workspace(tmp_path_factory):
+    """No test reads or writes the real user's workspace: ATMP_KG_HOME points at an empty
+    folder unless a test sets its own (subprocesses inherit it)."""
+    import os
+
+    old = os.environ.get("ATMP_KG_HOME")
+    os.environ["ATMP_KG_HOME"] = str(tmp_path_factory.mktemp("no-workspace") / "home")
+    yield
+    if old is None:
+        os.environ.pop("ATMP_KG_HOME", None)
+    else:
+        os.environ["ATMP_KG_HOME"] = old

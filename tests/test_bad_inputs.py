@@ -205,6 +205,32 @@ def case_fmt_malformed(t):
     return ["fmt", str(t / "x.ttl")], 2, ["x.ttl", "line 1"]
 
 
+def case_rdfxml_billion_laughs(t):
+    levels = "".join(f'<!ENTITY l{i} "' + f"&l{i - 1};" * 10 + '">' for i in range(1, 10))
+    (t / "lol.rdf").write_text('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY l0 "lol">' + levels + ']>'
+                               '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="http://e/">'
+                               '<rdf:Description rdf:about="http://a"><e:p>&l9;</e:p></rdf:Description></rdf:RDF>')
+    return ["validate", str(t / "lol.rdf")], 2, ["lol.rdf", "DOCTYPE"]
+
+
+def case_query_with_service(t):
+    (t / "fed.rq").write_text("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }\n")
+    return ["query", str(t / "fed.rq"), "-o", str(t / "out.csv")], 2, ["fed.rq", "SERVICE", "line 1"]
+
+
+def case_non_ascii_digits_in_a_date_parameter(t):
+    return ["query", "atmps", "--param", "as_of=２０２０-01-01", "-o", str(t / "out.csv")], 2, ["as_of", "not a date"]
+
+
+def case_rdf12_triple_term(t):
+    (t / "star.ttl").write_text("<http://a> <http://b> <<( <http://c> <http://d> <http://e> )>> .\n")
+    return ["export", "--data", str(t / "star.ttl"), "-o", str(t / "out.jsonld")], 2, ["star.ttl", "RDF 1.2"]
+
+
+def case_import_from_dev_zero(t):
+    return ["import", "ema", "/dev/zero", "-o", str(t / "out.ttl")], 2, ["/dev/zero", "not a regular file"]
+
+
 CASES = {name[5:]: fn for name, fn in sorted(globals().items()) if name.startswith("case_")}
 
 

@@ -18,18 +18,38 @@ def test_data_file_is_in_canonical_form(path):
     assert canonical_text(path) == path.read_text(encoding="utf-8"), f"run: atmp-kg fmt {path.relative_to(ROOT)}"
 
 
+ONTOLOGY_FILES = sorted((ROOT / "ontology").glob("*.ttl"))
+SHAPE_FILES = sorted((ROOT / "shapes").glob("*.ttl"))
+
+
+def _ontology():
+    import rdflib
+
+    g = rdflib.Graph()
+    for f in ONTOLOGY_FILES:
+        g.parse(f)
+    return g
+
+
 def test_ontology_terms_have_labels_and_definitions():
+    """Across every ontology file: each term has a label and a definition, at most one of each
+    per language (two files defining one term differently would give two)."""
     import rdflib
     from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
     from atmp_kg.namespaces import ATMP
 
-    g = rdflib.Graph().parse(ROOT / "ontology" / "atmp.ttl")
+    assert len(ONTOLOGY_FILES) >= 2
+    g = _ontology()
     terms = {s for s in g.subjects() if isinstance(s, rdflib.URIRef) and str(s).startswith(ATMP)}
     assert len(terms) > 100
     for t in terms:
-        assert g.value(t, RDFS.label) is not None, t
-        assert g.value(t, SKOS.definition) is not None, t
+        for prop in (RDFS.label, SKOS.definition):
+            values = list(g.objects(t, prop))
+            assert values, (t, prop)
+            langs = [v.language for v in values]
+            assert len(langs) == len(set(langs)), f"{t} has {len(values)} {prop} values in one language"
+    g = rdflib.Graph().parse(ROOT / "ontology" / "atmp.ttl")
     onto = rdflib.URIRef("https://w3id.org/atmp-kg/ontology")
     version = str(g.value(onto, OWL.versionInfo))
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", version)
@@ -45,9 +65,10 @@ def test_every_term_used_in_data_is_declared():
     from atmp_kg.namespaces import ATMP
 
     declared = set()
-    for q in ox.parse(path=str(ROOT / "ontology" / "atmp.ttl")):
-        if q.subject.value.startswith(ATMP):
-            declared.add(q.subject.value)
+    for f in ONTOLOGY_FILES:
+        for q in ox.parse(path=str(f)):
+            if q.subject.value.startswith(ATMP):
+                declared.add(q.subject.value)
     used = set()
     for f in DATA_FILES:
         for q in ox.parse(path=str(f)):
@@ -61,7 +82,10 @@ def test_shapes_speak_to_analysts_and_declare_prefixes():
     import rdflib
     from rdflib.namespace import SH
 
-    g = rdflib.Graph().parse(ROOT / "shapes" / "atmp-shapes.ttl")
+    g = rdflib.Graph()
+    for f in SHAPE_FILES:
+        g.parse(f)
+    assert len(SHAPE_FILES) >= 2
     for c in g.objects(None, SH.sparql):
         assert g.value(c, SH.prefixes) is not None, "a SPARQL constraint without sh:prefixes"
         assert g.value(c, SH.message) is not None

@@ -53,6 +53,11 @@ def product_iri(number: str) -> str:
     return f"{ID}product/{number.replace('/', '-')}"
 
 
+def licence_iri(bla: str) -> str:
+    """The US licence IRI minted from a six-digit BLA number (125646)."""
+    return f"{ID}us-licence/BLA-{bla}"
+
+
 _BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
 
 

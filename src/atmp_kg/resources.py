@@ -50,9 +50,9 @@ def shape_files() -> list[Path]:
 
 
 def data_files() -> list[Path]:
-    # data/ema/ holds the source spreadsheets and their manifest (JSON, not JSON-LD).
-    ema = path("data") / "ema"
-    return [p for p in rdf_files(path("data")) if ema not in p.parents]
+    # data/ema/ and data/fda/ hold the source files and their manifests (JSON, not JSON-LD).
+    sources = (path("data") / "ema", path("data") / "fda")
+    return [p for p in rdf_files(path("data")) if not any(s in p.parents for s in sources)]
 
 
 def context_file() -> Path:

@@ -9,6 +9,7 @@ input error; 3 endpoint or network fault; 4 an internal error (a bug: rerun with
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterable
 
@@ -47,6 +48,19 @@ def to_file(output: str | None) -> bool:
     return bool(output) and output != "-"
 
 
+MAX_ERROR = 300  # characters of one error line; a longer message is clipped
+# C0/C1 controls and DEL, and the Unicode controls that reorder or hide text on a terminal.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def one_line(text: str, limit: int = MAX_ERROR) -> str:
+    """A message made safe for one line of a terminal: white space controls become spaces,
+    other control characters are shown escaped (\\x1b), and the line is clipped to `limit`."""
+    text = _CONTROLS.sub(lambda m: " " if m.group() in "\t\n\r\x0b\x0c" else f"\\x{ord(m.group()):02x}"
+                         if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class _Group(click.Group):
     """Maps library errors to one line on stderr and their exit code, for every command."""
 
@@ -58,11 +72,12 @@ class _Group(click.Group):
         except AtmpKgError as e:
             if _debug(ctx):
                 raise
-            click.echo(f"error: {e}", err=True)
+            click.echo(one_line(f"error: {e}"), err=True)
             ctx.exit(e.exit_code)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            ctx.exit(130)
+        except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM/SIGHUP while an output was written
+            signum = getattr(e, "signum", 2)
+            click.echo("interrupted" if signum == 2 else f"stopped by signal {signum}", err=True)
+            ctx.exit(128 + signum)
         except BrokenPipeError:
             # The reader went away (`atmp-kg export | head`): not an error, as in main().
             # stdout now points at /dev/null, so that the flush at exit does not raise again.
@@ -71,7 +86,8 @@ class _Group(click.Group):
         except Exception as e:  # a bug: one line unless --debug
             if _debug(ctx):
                 raise
-            click.echo(f"internal error: {type(e).__name__}: {e} (rerun with --debug for the traceback)", err=True)
+            click.echo(one_line(f"internal error: {type(e).__name__}: {e}", MAX_ERROR - 40)
+                       + " (rerun with --debug for the traceback)", err=True)
             ctx.exit(4)
 
 
@@ -81,15 +97,36 @@ def _debug(ctx: click.Context) -> bool:
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors (for bug reports).")
+@click.option("--home", metavar="DIR", envvar="ATMP_KG_HOME",
+              help="The workspace folder (default: $ATMP_KG_HOME, else your data folder).")
 @click.version_option(package_name="atmp-kg")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, home: str | None) -> None:
     """atmp-kg: a sourced knowledge graph of EU advanced therapy medicinal products.
 
     Every claim in the graph carries its source. Validate the graph, run its views,
     render the scorecard, and export it.
     """
-    ctx.obj = {"debug": debug}
+    ctx.obj = {"debug": debug, "home": home}
+
+
+def graph(data=(), *, ontology: bool = True):
+    """The store a command reads: exactly --data, else the workspace, else the shipped graph."""
+    from ..workspace import open_graph
+
+    return open_graph(list(data) or None, _home(), ontology=ontology, note=lambda s: click.echo(s, err=True))
+
+
+def graph_files(data=()):
+    """The data files behind graph(data), for reports that list them."""
+    from ..workspace import graph_files as files
+
+    return files(list(data) or None, _home())
+
+
+def _home() -> str | None:
+    ctx = click.get_current_context(silent=True)
+    return ctx.find_root().obj.get("home") if ctx and ctx.find_root().obj else None
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .base import DATA_OPTION, cli, emit, to_file
+from .base import DATA_OPTION, cli, emit, graph, to_file
 
 
 @cli.command()
@@ -45,9 +45,7 @@ def check(claims_file: str | None, graph_claims: bool, fmt: str, output: str | N
     if endpoint:
         run = ViewRunner.remote(endpoint, timeout)
     else:
-        from ..graph.store import load_store
-
-        run = ViewRunner.local(load_store(list(data) or None))
+        run = ViewRunner.local(graph(data), timeout)
     measures = {n: v for n, v in run.views.items() if v.is_measure}
     claims = from_graph(run) if graph_claims else read_claims(claims_file, measures)
     verdicts = run_check(claims, run)

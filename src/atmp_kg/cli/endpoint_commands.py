@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from .base import DATA_OPTION, cli
+from .base import DATA_OPTION, _home, cli, graph_files
+from .base import graph as _graph  # push has a --graph option of its own
 
 
 @cli.command()
@@ -27,12 +28,10 @@ def push(store_url: str, graph: str | None, data: tuple[str, ...], query_endpoin
     from ..endpoints.client import plan_push, push as run
     from ..errors import NotConforming
     from ..graph.export import export as to_format
-    from ..graph.store import data_paths, load_store
     from ..graph.validate import validate_store
 
     plan = plan_push(store_url, graph=graph, query_endpoint=query_endpoint)  # before the slow validation
-    files = data_paths(list(data) or None)
-    store = load_store(files)
+    store, files = _graph(data), graph_files(data)
     report = validate_store(store, files)
     if not report.conforms:
         raise NotConforming(
@@ -61,7 +60,7 @@ def serve(host: str, port: int, data: tuple[str, ...]) -> None:
         click.echo(f"Graph Store (read-only): {e.store}")
         click.echo(f"serving {e.triples} triples, read-only; Ctrl-C stops the server", err=True)
 
-    sys.exit(run(list(data) or None, host=host, port=port, announce=announce,
+    sys.exit(run(list(data) or None, home=_home(), host=host, port=port, announce=announce,
                  note=lambda s: click.echo(s, err=True)))
 
 

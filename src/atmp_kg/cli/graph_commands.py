@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .base import DATA_OPTION, cli, emit, to_file
+from .base import DATA_OPTION, cli, emit, graph, graph_files, to_file
 
 
 @cli.command()
@@ -19,9 +19,9 @@ def validate(paths: tuple[str, ...], fmt: str, show_warnings: bool) -> None:
     With no PATH, checks the shipped graph. Exit 0 when it conforms, 1 when it does not,
     2 when it could not run.
     """
-    from ..graph.validate import validate as run
+    from ..graph.validate import validate_store
 
-    report = run(list(paths) or None)
+    report = validate_store(graph(paths), graph_files(paths))
     click.echo(report.to_json() if fmt == "json" else report.to_text(show_warnings=show_warnings))
     if not report.conforms:
         sys.exit(1)
@@ -49,13 +49,11 @@ def fmt(paths: tuple[str, ...], check: bool) -> None:
 def export(fmt: str, data: tuple[str, ...], no_ontology: bool, output: str | None) -> None:
     """Export the graph as JSON-LD 1.1 (inline context), Turtle or N-Triples."""
     from ..graph.export import iter_export
-    from ..graph.store import load_store
-
     if to_file(output):
         from ..atomic import check_writable
 
         check_writable(output)  # before the load, which may be slow
-    store = load_store(list(data) or None, ontology=not no_ontology)
+    store = graph(data, ontology=not no_ontology)
     emit(iter_export(store, fmt), output)  # JSON-LD streams, node by node
 
 

@@ -7,7 +7,7 @@ import os
 import click
 
 from ..errors import InputError
-from .base import DATA_OPTION, cli, emit, to_file
+from .base import DATA_OPTION, cli, emit, graph, to_file
 
 
 @cli.command()
@@ -18,10 +18,11 @@ from .base import DATA_OPTION, cli, emit, to_file
                    "(.md, .json) with the product cards beside it under products/.")
 @DATA_OPTION
 @click.option("--endpoint", metavar="URL", help="Build from this SPARQL 1.1 query endpoint instead of the embedded graph.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds to wait for an endpoint.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds each query may take, on the embedded graph or an endpoint.")
 def scorecard(as_of: str | None, fmt: str, output: str | None, data: tuple[str, ...], endpoint: str | None, timeout: float) -> None:
     """Render the sourced scorecard of ATMP translation in the EU."""
     import datetime as dt
+    import re
 
     from ..scorecard.render import render
     from ..scorecard.model import build_model, local_runner, remote_runner
@@ -30,7 +31,9 @@ def scorecard(as_of: str | None, fmt: str, output: str | None, data: tuple[str, 
         raise InputError("--data and --endpoint exclude each other: the endpoint holds its own data")
     day = dt.date.today()
     if as_of:
-        try:
+        try:  # fromisoformat alone also takes 20200101 and week dates (2020-W01-1)
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", as_of):
+                raise ValueError(as_of)
             day = dt.date.fromisoformat(as_of)
         except ValueError:
             raise InputError(f"--as-of {as_of!r}: not a date; write YYYY-MM-DD") from None
@@ -44,9 +47,7 @@ def scorecard(as_of: str | None, fmt: str, output: str | None, data: tuple[str, 
     if endpoint:
         run = remote_runner(endpoint, timeout)
     else:
-        from ..graph.store import load_store
-
-        run = local_runner(load_store(list(data) or None))
+        run = local_runner(graph(data), timeout)
     model = build_model(run, day)
     # {product IRI: card page}; the product command's cards plug in here. The page links
     # only the products whose card it is given, at render.card_href(IRI) beside it.

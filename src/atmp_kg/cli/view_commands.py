@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..errors import InputError
-from .base import DATA_OPTION, cli, emit
+from .base import DATA_OPTION, cli, emit, graph
 
 
 @cli.command("queries")
@@ -91,7 +91,7 @@ class _QueryCommand(click.Command):
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A view parameter (repeatable, once per name).")
 @DATA_OPTION
 @click.option("--endpoint", metavar="URL", help="Run on this SPARQL 1.1 query endpoint instead of the embedded graph.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds to wait for an endpoint.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds the query may take, on the embedded graph or an endpoint.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--columns", "columns", metavar="A,B,C", help="Only these columns, in this order (every format).")
 @click.option("--wide", is_flag=True, help="Table: every column and every cell whole, whatever the terminal's width.")
@@ -121,11 +121,7 @@ def query(view: str, params: tuple[str, ...], data: tuple[str, ...], endpoint: s
     text = bind(v, values)
     if not endpoint and dataset_clause(text):
         click.echo("note: FROM / FROM NAMED select graphs of the embedded store; nothing is fetched", err=True)
-    store = None
-    if not endpoint:
-        from ..graph.store import load_store
-
-        store = load_store(list(data) or None)
+    store = None if endpoint else graph(data)
 
     def execute(query_text: str, where: str = "query"):
         return run_query(query_text, endpoint=endpoint, timeout=timeout, where=where, store=store)

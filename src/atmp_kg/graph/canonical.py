@@ -27,8 +27,15 @@ def _escape(text: str) -> str:
 class _Writer:
     def __init__(self) -> None:
         self.used: set[str] = set()
+        self._seen: dict[str, str] = {}  # the same IRIs recur: each is abbreviated once
 
     def iri(self, value: str) -> str:
+        text = self._seen.get(value)
+        if text is None:
+            text = self._seen[value] = self._abbreviate(value)
+        return text
+
+    def _abbreviate(self, value: str) -> str:
         for prefix, ns in _BY_LENGTH:
             if value.startswith(ns):
                 local = value[len(ns):]
@@ -68,18 +75,34 @@ def _sort_key(t) -> tuple[int, str]:
 
 def serialize(triples: Iterable, header: str = "") -> str:
     """Canonical Turtle for pyoxigraph triples or quads (graph names are dropped)."""
-    by_subject: dict = defaultdict(lambda: defaultdict(set))
+    by_subject: dict = defaultdict(set)
     for t in triples:
-        by_subject[t.subject][t.predicate].add(t.object)
+        by_subject[t.subject].add((t.predicate, t.object))
+    return serialize_grouped(by_subject, header)
+
+
+def serialize_grouped(by_subject: dict, header: str = "") -> str:
+    """serialize() for triples already grouped by subject: {subject: {(predicate, object), ...}}
+    (one set of pairs per subject: the most compact grouping for a large import)."""
+    import pyoxigraph as ox
+
+    named, blank = ox.NamedNode, ox.BlankNode
+
+    def sort_key(t) -> tuple[int, str]:
+        kind = type(t)
+        return (0 if kind is named else 1 if kind is blank else 2, str(t))
+
     w = _Writer()
     blocks: list[str] = []
-    for s in sorted(by_subject, key=_sort_key):
-        preds = by_subject[s]
+    for s in sorted(by_subject, key=sort_key):
+        preds: dict = defaultdict(list)
+        for p, o in by_subject[s]:
+            preds[p].append(o)
         order = sorted(preds, key=lambda p: (p.value != RDF_TYPE, p.value))
         lines = []
         for p in order:
             verb = "a" if p.value == RDF_TYPE else w.iri(p.value)
-            objs = ", ".join(w.term(o) for o in sorted(preds[p], key=_sort_key))
+            objs = ", ".join(w.term(o) for o in sorted(preds[p], key=sort_key))
             lines.append(f"    {verb} {objs}")
         blocks.append(w.term(s) + "\n" + " ;\n".join(lines) + " .\n")
     prefix_lines = [f"@prefix {p}: <{ns}> ." for p, ns in PREFIXES.items() if p in w.used]

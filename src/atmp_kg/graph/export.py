@@ -51,11 +51,33 @@ _COERCED = {_expand(p): XSD + "date" for p in _DATE_PROPERTIES} | {
 _BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
 
 
-def _compact(iri: str) -> str:
+def _compact(iri: str, exclude: frozenset = frozenset()) -> str:
     for p, ns in _BY_LENGTH:
-        if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns):].startswith("//"):
+        if p not in exclude and iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns):].startswith("//"):
             return f"{p}:{iri[len(ns):]}"
     return iri
+
+
+def _clash(iri: str) -> str | None:
+    """The context prefix that an absolute IRI's scheme spells (`owl:Thing`), if any: written
+    as it is, JSON-LD would read it as a compact IRI (OWL's Thing)."""
+    scheme, sep, _ = iri.partition(":")
+    return scheme if sep and scheme in PREFIXES else None
+
+
+def _clashes(subject, props: dict, types: list) -> frozenset:
+    import pyoxigraph as ox
+
+    found = set()
+    terms = [subject, *types, *(o for objs in props.values() for o in objs)]
+    for t in terms:
+        if isinstance(t, ox.NamedNode):
+            found.add(_clash(t.value))
+        elif isinstance(t, ox.Literal):
+            found.add(_clash(t.datatype.value))
+    found.update(_clash(p) for p in props)
+    found.discard(None)
+    return frozenset(found)
 
 
 def _node_ref(term, compact=_compact) -> str:
@@ -66,7 +88,7 @@ def _node_ref(term, compact=_compact) -> str:
     return compact(term.value)
 
 
-def _value(pred: str, term, compact=_compact):
+def _value(pred: str, term, compact=_compact, coerced=_COERCED):
     import pyoxigraph as ox
 
     if isinstance(term, (ox.NamedNode, ox.BlankNode)):
@@ -76,8 +98,8 @@ def _value(pred: str, term, compact=_compact):
     dt = term.datatype.value
     if dt == XSD + "string":
         # A bare string under a property the context coerces would come back typed.
-        return {"@value": term.value} if pred in _COERCED else term.value
-    if _COERCED.get(pred) == dt:
+        return {"@value": term.value} if pred in coerced else term.value
+    if coerced.get(pred) == dt:
         return term.value
     return {"@value": term.value, "@type": compact(dt)}
 
@@ -123,16 +145,26 @@ def iter_jsonld(source) -> Iterator[str]:
         props: dict = defaultdict(list)
         for t in triples_of(subject):
             props[t.predicate.value].append(t.object)
-        obj: dict = {"@id": ref}
         types = props.pop(RDF_TYPE, [])
+        clash = _clashes(subject, props, types)
+        if clash:
+            # An IRI whose scheme is a context prefix: this node unsets those prefixes in a
+            # context of its own and writes their namespaces' IRIs in full (and so, without
+            # the context's coercions, every typed value explicitly).
+            node_compact = functools.partial(_compact, exclude=clash)
+            obj: dict = {"@context": {p: None for p in sorted(clash)}, "@id": _node_ref(subject, node_compact)}
+            coerced: dict = {}
+        else:
+            node_compact, coerced = compact, _COERCED
+            obj = {"@id": ref}
         if types:
-            obj["@type"] = sorted(_node_ref(t, compact) for t in types)
-        for pred in sorted(props, key=compact):
+            obj["@type"] = sorted(_node_ref(t, node_compact) for t in types)
+        for pred in sorted(props, key=node_compact):
             objs = props[pred]
             if len(objs) == 1:
-                obj[compact(pred)] = _value(pred, objs[0], compact)
+                obj[node_compact(pred)] = _value(pred, objs[0], node_compact, coerced)
             else:
-                obj[compact(pred)] = sorted((_value(pred, o, compact) for o in objs), key=_sort_key)
+                obj[node_compact(pred)] = sorted((_value(pred, o, node_compact, coerced) for o in objs), key=_sort_key)
         # A node at depth 2 of the document: its own indent=1 layout, shifted by two spaces
         # (JSON strings never hold a raw newline, so splitting on it is safe).
         yield sep + json.dumps(obj, indent=1, ensure_ascii=False).replace("\n", "\n  ")

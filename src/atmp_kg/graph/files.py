@@ -1,12 +1,17 @@
 """Reading RDF files safely: one clear error naming the file and line, no network ever.
 
 Parsing goes through pyoxigraph, which never dereferences anything: a JSON-LD remote
-@context is refused, RDF/XML external entities are not resolved, and relative IRIs without
-a base are an error rather than being resolved against a default base.
+@context is refused, and relative IRIs without a base are an error rather than being
+resolved against a default base. Before parsing: every file must be UTF-8 (a leading byte
+order mark is skipped); an RDF/XML file with a document type declaration is refused, so that
+no entity is ever expanded ("billion laughs") or resolved. After parsing: RDF 1.2 (triple
+terms, reifiers, annotations, text direction, a VERSION directive) is refused, since the
+rest of atmp-kg (canonical Turtle, the exports, the shapes) is RDF 1.1.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Iterable
 
@@ -51,9 +56,14 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
+BOM = b"\xef\xbb\xbf"
+
+
 def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, without a leading UTF-8 byte order mark."""
     try:
-        return path.read_bytes()
+        data = path.read_bytes()
+        return data[len(BOM):] if data.startswith(BOM) else data
     except PermissionError:
         raise InputError(f"{path}: permission denied") from None
     except OSError as e:
@@ -61,6 +71,8 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _check_utf8(path: Path, data: bytes) -> None:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError(f"{path}: UTF-16 text (RDF files must be UTF-8)")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -70,21 +82,160 @@ def _check_utf8(path: Path, data: bytes) -> None:
         raise InputError(f"{path}: line {line}, column {column}: {kind} (RDF files must be UTF-8)") from None
 
 
+def _checked_bytes(path: Path, name: str, data: bytes | None = None) -> bytes:
+    """The file's bytes once they passed the checks that come before any parsing."""
+    if data is None:
+        data = _read_bytes(path)
+    elif data.startswith(BOM):
+        data = data[len(BOM):]
+    _check_utf8(path, data)
+    if name == "RDF_XML":
+        _refuse_doctype(path, data)
+        _refuse_deep_xml(path, data)
+    elif name == "JSON_LD":
+        _refuse_deep_json(path, data)
+    elif name in ("TURTLE", "TRIG"):
+        _refuse_version(path, data)
+    return data
+
+
+# XML names its DTD with <!DOCTYPE ...>; the parser is given nothing that holds one (matched
+# in any case, as lenient parsers do), wherever it is.
+_DOCTYPE = re.compile(rb"<!\s*doctype", re.IGNORECASE)
+
+
+def _refuse_doctype(path: Path, data: bytes) -> None:
+    m = _DOCTYPE.search(data)
+    if m:
+        line = data.count(b"\n", 0, m.start()) + 1
+        raise InputError(
+            f"{path}: line {line}: XML document type declarations (<!DOCTYPE ...>) are refused before parsing: "
+            "their entities are never resolved or expanded; remove the DOCTYPE (and any &entity; references)"
+        )
+
+
+# XML elements nested deeper than this are refused: Oxigraph's RDF/XML parser takes time
+# quadratic in the depth (measured: 5,000 levels 1 s, 50,000 over 120 s).
+MAX_XML_DEPTH = 256
+
+
+def _refuse_deep_xml(path: Path, data: bytes) -> None:
+    import xml.parsers.expat
+
+    parser = xml.parsers.expat.ParserCreate()
+    depth = [0]
+
+    class TooDeep(Exception):
+        pass
+
+    def start(name, attrs):
+        depth[0] += 1
+        if depth[0] > MAX_XML_DEPTH:
+            raise TooDeep(parser.CurrentLineNumber)
+
+    def end(name):
+        depth[0] -= 1
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    try:
+        parser.Parse(data, True)
+    except TooDeep as e:
+        raise InputError(f"{path}: line {e.args[0]}: XML elements nested more than {MAX_XML_DEPTH} deep; "
+                         "refused before parsing") from None
+    except xml.parsers.expat.ExpatError:
+        return  # malformed XML: the RDF/XML parser says where
+
+
+# JSON nested deeper than this is refused before parsing: Oxigraph's JSON-LD parser, given
+# 60,000 nested node objects, was measured to take 17 GB and then crash (exit 139). Documents
+# atmp-kg writes nest 4 deep.
+MAX_JSON_DEPTH = 100
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+_INNERMOST = re.compile(rb"\{\}|\[\]")
+
+
+def _refuse_deep_json(path: Path, data: bytes) -> None:
+    """Brackets outside strings, innermost pairs removed a level at a time (each pass at C speed)."""
+    brackets = _NOT_BRACKET.sub(b"", _JSON_STRING.sub(b"", data))
+    for _ in range(MAX_JSON_DEPTH):
+        if not brackets:
+            return
+        shorter = _INNERMOST.sub(b"", brackets)
+        if len(shorter) == len(brackets):
+            return  # unbalanced: the parser reports where
+        brackets = shorter
+    if brackets:
+        raise InputError(f"{path}: JSON nested more than {MAX_JSON_DEPTH} levels deep; it is refused before parsing")
+
+
+# RDF 1.2 syntax in Turtle, TriG, N-Triples and N-Quads: triple terms and reified triples
+# (<<), annotations ({|), reifiers (~) and directional language tags (--ltr, --rtl). Only a
+# file holding one of these is checked term by term, after parsing.
+_RDF12_HINT = re.compile(rb"<<|\{\||~|--(?:ltr|rtl)")
+# The VERSION directive of Turtle/TriG 1.2, outside strings, IRIs and comments.
+_TTL_SKIP = re.compile(
+    rb'#[^\n\r]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    rb'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\'|<[^>\s]*>',
+    re.DOTALL,
+)
+_VERSION_HINT = re.compile(rb"version\s*[\"']", re.IGNORECASE)
+_VERSION = re.compile(rb"(?<![A-Za-z0-9_:.\-\\\"'])(?:@version|(?i:version))(?=\s*\")")
+
+
+def _refuse_version(path: Path, data: bytes) -> None:
+    if not _VERSION_HINT.search(data):
+        return
+    code = _TTL_SKIP.sub(lambda m: b'""' if m.group()[:1] in b"\"'" else b" ", data)
+    if _VERSION.search(code):
+        raise InputError(f"{path}: an RDF 1.2 VERSION directive; atmp-kg reads RDF 1.1 (remove the directive)")
+
+
+def _refuse_rdf12(path: Path, quads) -> None:
+    """Raises on the first RDF 1.2 term among the quads."""
+    import pyoxigraph as ox
+
+    triple, literal = ox.Triple, ox.Literal
+    for q in quads:
+        o = q.object
+        if type(o) is triple or type(q.subject) is triple:
+            raise InputError(
+                f"{path}: RDF 1.2 triple terms (<<( ... )>>, << ... >>, {{| ... |}}, ~) are not supported; "
+                f"atmp-kg reads RDF 1.1 (found in the triple about {_clip(str(q.subject))})"
+            )
+        if type(o) is literal and o.direction is not None:
+            raise InputError(
+                f"{path}: RDF 1.2 text direction (\"...\"@{o.language}--{o.direction}) is not supported; "
+                f"atmp-kg reads RDF 1.1 (literal {_clip(repr(o.value))})"
+            )
+
+
+def _clip(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def parse_quads(path: Path, data: bytes | None = None) -> list:
     """All quads of one file as pyoxigraph Quads; errors name the file and line."""
     import pyoxigraph as ox
 
-    fmt = getattr(ox.RdfFormat, RDF_SUFFIXES[path.suffix.lower()])
-    if data is None:
-        data = _read_bytes(path)
-    if fmt != ox.RdfFormat.RDF_XML:
-        _check_utf8(path, data)
+    name = RDF_SUFFIXES[path.suffix.lower()]
+    data = _checked_bytes(path, name, data)
     try:
-        return list(ox.parse(data, fmt, base_iri=None))
+        quads = list(ox.parse(data, getattr(ox.RdfFormat, name), base_iri=None))
     except SyntaxError as e:
         raise InputError(f"{path}: {_syntax_message(e)}") from None
     except (ValueError, OSError) as e:
         raise InputError(f"{path}: {e}") from None
+    except MemoryError as e:
+        raise InputError(_memory_message(path, e)) from None
+    _refuse_rdf12(path, quads)
+    return quads
+
+
+def _memory_message(path: Path, e: MemoryError) -> str:
+    if "buffer maximal size" in str(e):  # Oxigraph's parser holds one token in at most 16 MiB
+        return f"{path}: an IRI, literal or other token longer than the parser's limit of 16 MiB ({e})"
+    return f"{path}: too large to parse in the memory available"
 
 
 def _syntax_message(e: SyntaxError) -> str:
@@ -98,7 +249,7 @@ def _syntax_message(e: SyntaxError) -> str:
     return msg
 
 
-_TRIPLE_FORMATS = ("TURTLE", "N_TRIPLES", "RDF_XML")
+_NATIVE_FORMATS = ("TURTLE", "N_TRIPLES")
 
 
 def load_into(store, path: Path) -> None:
@@ -107,16 +258,17 @@ def load_into(store, path: Path) -> None:
     import pyoxigraph as ox
 
     name = RDF_SUFFIXES[path.suffix.lower()]
-    if name not in _TRIPLE_FORMATS:
-        quads = parse_quads(path)
+    data = _checked_bytes(path, name)
+    if name not in _NATIVE_FORMATS or _RDF12_HINT.search(data):
+        # Quads as Python objects: checked for RDF 1.2 terms on the way.
+        quads = parse_quads(path, data)
         store.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)
         return
-    data = _read_bytes(path)
-    if name != "RDF_XML":
-        _check_utf8(path, data)
     try:
         store.load(data, getattr(ox.RdfFormat, name), base_iri=None, to_graph=ox.DefaultGraph())
     except SyntaxError as e:
         raise InputError(f"{path}: {_syntax_message(e)}") from None
+    except MemoryError as e:
+        raise InputError(_memory_message(path, e)) from None
     except (ValueError, OSError) as e:
         raise InputError(f"{path}: {e}") from None

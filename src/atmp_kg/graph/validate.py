@@ -142,21 +142,40 @@ def validate_store(store, files: Sequence[Path] = (), *, engine: str = "hybrid")
     "hybrid" (the default) gives the same report faster: SHACL-SPARQL constraints run as one
     query each on Oxigraph, for all focus nodes at once, and only the core constraints go
     through pySHACL (tests/test_validate_engines.py proves the reports equal on every fixture).
+    engine "native" runs the core constraints as SPARQL too (graph/native.py), without pySHACL,
+    falling back to "hybrid" for shapes it cannot compile. engine "core" runs the core constraints only (the workspace's update checks the SPARQL
+    constraints on the whole store and the core ones on the nodes it changed).
     """
     import pyshacl
     from rdflib.namespace import RDF, SH
 
     from .store import store_to_rdflib
 
-    if engine not in ("hybrid", "pyshacl"):
+    if engine not in ("hybrid", "pyshacl", "core", "native"):
         raise ValueError(f"unknown validation engine {engine!r}")
-    shapes = shapes_graph()
-    native: list[Violation] = []
-    if engine == "hybrid":
+    if engine == "native":
+        from .native import Unsupported, compile_shapes, run
+
+        shapes = shapes_graph()
         constraints = sparql_constraints(shapes)
         for s, p, o in list(shapes.triples((None, SH.sparql, None))):
             shapes.remove((s, p, o))
-        native = run_sparql_constraints(store, constraints)
+        try:
+            queries = compile_shapes(shapes)
+        except Unsupported:
+            return validate_store(store, files, engine="hybrid")
+        found = run_sparql_constraints(store, constraints) + run(store, queries)
+        violations = sorted(set(found), key=lambda v: (v.focus, v.message))
+        return Report(conforms=not any(v.severity == "Violation" for v in violations), violations=violations,
+                      files=[str(f) for f in files], triples=len(store))
+    shapes = shapes_graph()
+    native: list[Violation] = []
+    if engine in ("hybrid", "core"):
+        constraints = sparql_constraints(shapes)
+        for s, p, o in list(shapes.triples((None, SH.sparql, None))):
+            shapes.remove((s, p, o))
+        if engine == "hybrid":
+            native = run_sparql_constraints(store, constraints)
     data = store_to_rdflib(store)
     conforms, results, _ = pyshacl.validate(
         data,
@@ -246,10 +265,13 @@ def run_sparql_constraints(store, constraints: list[SparqlConstraint]) -> list[V
 
     from .store import term_converter
 
+    from .native import class_targets
+
     convert = term_converter()
+    rewrite = class_targets(store)
     found = []
     for c in constraints:
-        solutions = store.query(c.query)
+        solutions = store.query(rewrite(c.query))
         names = [v.value for v in solutions.variables]
         for sol in solutions:
             focus = sol["this"]

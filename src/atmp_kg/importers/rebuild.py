@@ -1,4 +1,5 @@
-"""Rebuilds data/ema-imports/ from the EMA snapshots listed in data/ema/manifest.json.
+"""Rebuilds data/ema-imports/ from the EMA snapshots listed in data/ema/manifest.json, and
+data/fda-imports/ from the Purple Book files listed in data/fda/manifest.json.
 
 Order matters: the new-layout files come first, because their "Advanced therapy" flag,
 with the curated classifications, defines which products count as ATMPs in old-layout
@@ -16,10 +17,11 @@ from ..errors import InputError
 
 CURATED = ("curated", "evidence")
 OUTPUT = "ema-imports"
+FDA_OUTPUT = "fda-imports"
 
 
-def _manifest(data: Path) -> list[dict]:
-    path = data / "ema" / "manifest.json"
+def _manifest(data: Path, folder: str = "ema") -> list[dict]:
+    path = data / folder / "manifest.json"
     try:
         return json.loads(path.read_text(encoding="utf-8"))["snapshots"]
     except (OSError, ValueError, KeyError) as e:
@@ -50,6 +52,23 @@ def build(data: Path | None = None) -> dict[Path, str]:
         if result.layout == NEW_LAYOUT:
             # Flagged products of a new-layout file are ATMPs for the older files too.
             known |= _flagged(result.turtle)
+    outputs.update(_fda_outputs(data))
+    return outputs
+
+
+def _fda_outputs(data: Path) -> dict[Path, str]:
+    from .purple_book import import_file
+
+    if not (data / "fda" / "manifest.json").is_file():
+        return {}
+    outputs = {}
+    for entry in _manifest(data, "fda"):
+        csv = data / "fda" / entry["file"]
+        digest = hashlib.sha256(csv.read_bytes()).hexdigest() if csv.is_file() else None
+        if digest != entry.get("sha256"):
+            raise InputError(f"{csv}: missing, or not the file the manifest names (sha256 differs)")
+        result = import_file(csv, edition=entry.get("edition"), edition_basis=entry.get("edition_basis"))
+        outputs[data / FDA_OUTPUT / (csv.stem + ".ttl")] = result.turtle
     return outputs
 
 
@@ -79,7 +98,8 @@ def rebuild(*, write: bool, data: Path | None = None) -> list[Path]:
             if write:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 atomic_write(path, text)
-    stale = sorted(set((data / OUTPUT).glob("*.ttl")) - set(outputs)) if (data / OUTPUT).is_dir() else []
+    generated = [data / d for d in (OUTPUT, FDA_OUTPUT) if (data / d).is_dir()]
+    stale = sorted({p for d in generated for p in d.glob("*.ttl")} - set(outputs))
     for path in stale:
         changed.append(path)
         if write:

@@ -406,10 +406,10 @@ def _link_products(sections: list[Section]) -> None:
                 it.products = [iri]
 
 
-def local_runner(store) -> Runner:
+def local_runner(store, timeout: float = 60.0) -> Runner:
     from ..views.run import ViewRunner
 
-    return ViewRunner.local(store)
+    return ViewRunner.local(store, timeout)
 
 
 def remote_runner(endpoint: str, timeout: float) -> Runner:

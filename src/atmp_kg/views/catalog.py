@@ -23,6 +23,7 @@ a product's name or an unknown number gets a hint naming the product meant.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -204,9 +205,13 @@ def catalog() -> dict[str, View]:
 
 
 def resolve(name_or_file: str) -> View:
-    """A view by name, or a .rq file by path; unknown names list the available ones."""
+    """A view by name, or a query file by path; unknown names list the available ones.
+
+    An argument is a file only when it ends in .rq or holds a path separator, so that a file
+    in the current folder named like a view (`atmps`) never runs instead of the view."""
     p = Path(name_or_file)
-    if name_or_file.endswith(".rq") or p.is_file():
+    if name_or_file.endswith(".rq") or "/" in name_or_file or (os.sep in name_or_file) \
+            or (os.altsep and os.altsep in name_or_file):
         if not p.is_file():
             raise InputError(f"{p}: no such query file")
         return parse_header(p)
@@ -262,7 +267,7 @@ def term_for(param: Param, raw: str, *, today: dt.date | None = None) -> str:
         if raw == "today":
             value = today or dt.date.today()
         else:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
                 raise InputError(f"{where}: {raw!r} is not a date; write YYYY-MM-DD")
             try:
                 value = dt.date.fromisoformat(raw)
@@ -270,11 +275,11 @@ def term_for(param: Param, raw: str, *, today: dt.date | None = None) -> str:
                 raise InputError(f"{where}: {raw!r} is not a real calendar date") from None
         return f'"{value.isoformat()}"^^<{XSD}date>'
     if t == "integer":
-        if not re.fullmatch(r"[+-]?\d{1,18}", raw):
+        if not re.fullmatch(r"[+-]?[0-9]{1,18}", raw):
             raise InputError(f"{where}: {raw!r} is not a whole number")
         return f'"{int(raw)}"^^<{XSD}integer>'
     if t == "decimal":
-        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", raw):
+        if not re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", raw):
             raise InputError(f"{where}: {raw!r} is not a decimal number")
         return f'"{raw}"^^<{XSD}decimal>'
     if t == "boolean":

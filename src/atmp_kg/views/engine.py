@@ -1,29 +1,106 @@
-"""Runs SPARQL on the embedded engine (a pyoxigraph Store) and normalises the results."""
+"""Runs SPARQL on the embedded engine (a pyoxigraph Store) and normalises the results.
+
+Every query first passes guard.check (size, nesting, SERVICE). It is then evaluated in a
+worker thread with a large stack, while the calling thread waits: pyoxigraph releases the GIL
+while it evaluates, so Ctrl-C and the timeout are seen at once, and the worker is abandoned
+(a daemon thread: it ends with the process, which the CLI ends right away).
+"""
 
 from __future__ import annotations
 
 import re
+import threading
 
 from ..errors import InputError
+from . import guard
 from .results import Results, term_to_json
+
+DEFAULT_TIMEOUT = 60.0
+# Oxigraph recurses over the query; the thread that runs it gets a stack this large (only the
+# pages it touches are allocated). See guard.py for what was measured.
+WORKER_STACK = 1 << 30
+_stack_lock = threading.Lock()
 
 
 def syntax_error_message(e: SyntaxError, where: str) -> str:
     """A pyoxigraph query syntax error as 'WHERE: line L, column C: message'."""
     msg = str(e)
-    m = re.search(r"error at (\d+):(\d+)", msg)
+    m = re.search(r"error at ([0-9]+):([0-9]+)", msg)
     if m:
         return f"{where}: SPARQL syntax error at line {m.group(1)}, column {m.group(2)}: {msg.splitlines()[0]}"
     return f"{where}: SPARQL syntax error: {msg.splitlines()[0]}"
 
 
-def run_local(store, text: str, *, where: str = "query") -> Results:
-    """Run a read-only query on a Store; ASK gives a boolean, CONSTRUCT/DESCRIBE triples."""
-    import pyoxigraph as ox
-
+def run_local(store, text: str, *, where: str = "query", timeout: float | None = DEFAULT_TIMEOUT) -> Results:
+    """Run a read-only query on a Store; ASK gives a boolean, CONSTRUCT/DESCRIBE triples.
+    A query still running after `timeout` seconds is given up (InputError)."""
     from .catalog import query_form
 
     form = query_form(text)
+    suspects = guard.check(text, where)
+    return in_worker(lambda: _evaluate(store, text, form, where, suspects), timeout, where)
+
+
+def in_worker(work, timeout: float | None, where: str):
+    """work() in a worker thread with a large stack; its result, or its exception re-raised.
+    KeyboardInterrupt in the waiting thread and the timeout abandon the worker."""
+    box: dict = {}
+    done = threading.Event()
+
+    def target():
+        try:
+            box["value"] = work()
+        except BaseException as e:  # handed to the waiting thread
+            box["error"] = e
+        finally:
+            done.set()
+
+    with _stack_lock:  # the stack size is process-wide: set it only for this thread's creation
+        old = threading.stack_size()
+        try:
+            threading.stack_size(WORKER_STACK)
+        except (ValueError, RuntimeError):  # a platform without it keeps its default
+            pass
+        try:
+            worker = threading.Thread(target=target, name="atmp-kg-query", daemon=True)
+            worker.start()
+        finally:
+            threading.stack_size(old)
+    if not done.wait(timeout):
+        raise InputError(f"{where}: no result within --timeout {timeout:g} s on the embedded graph; the query was given up")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _rule_out_service(text: str, where: str, suspects: list[int]) -> None:
+    """The scanner flags SERVICE wherever it may be the keyword. Oxigraph's own parser rules
+    the false alarms out: the query with every "service" replaced by a same-length non-keyword
+    is parsed (on an empty store, so nothing is evaluated on data and nothing is fetched); if
+    it fails to parse at one of the replaced places, that place was the SERVICE keyword."""
+    import pyoxigraph as ox
+
+    disarmed = guard.SERVICE_LETTERS.sub("zzzzzzz", text)
+    try:
+        ox.Store().query(disarmed)
+    except SyntaxError as e:
+        m = re.search(r"error at ([0-9]+):([0-9]+)", str(e))
+        at = None
+        if m:
+            off = guard.offset(text, int(m.group(1)), int(m.group(2)))
+            for p in suspects:  # the parser stops at the replaced word or shortly after it
+                if p <= off <= p + 200:
+                    at = p
+        if at is None:  # a syntax error elsewhere: the places are the same in both texts
+            raise InputError(syntax_error_message(e, where)) from None
+        raise InputError(guard.service_message(where, text, at)) from None
+
+
+def _evaluate(store, text: str, form: str, where: str, suspects: list[int]) -> Results:
+    import pyoxigraph as ox
+
+    if suspects:
+        _rule_out_service(text, where, suspects)
     try:
         answer = store.query(text)
     except SyntaxError as e:

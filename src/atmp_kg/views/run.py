@@ -24,7 +24,7 @@ def run_query(text: str, *, data: Sequence[str] | None = None, endpoint: str | N
             from ..graph.store import load_store
 
             store = load_store(data)
-        results = run_local(store, text, where=where)
+        results = run_local(store, text, where=where, timeout=timeout)
     return results.with_sorted_lists(list_columns(text))
 
 
@@ -42,8 +42,8 @@ class ViewRunner:
         self.last_view = ""
 
     @classmethod
-    def local(cls, store) -> "ViewRunner":
-        return cls(lambda text, where: run_query(text, store=store, where=where))
+    def local(cls, store, timeout: float = 60.0) -> "ViewRunner":
+        return cls(lambda text, where: run_query(text, store=store, timeout=timeout, where=where))
 
     @classmethod
     def remote(cls, endpoint: str, timeout: float) -> "ViewRunner":

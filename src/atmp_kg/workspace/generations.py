@@ -1,0 +1,96 @@
+"""Store generations: build one beside the one in use, then let the manifest switch to it.
+
+A new generation starts as a RocksDB checkpoint of the current one (hard links: instant at any
+size) when only data is added, or is built afresh from the shipped files and the snapshots'
+Turtle when something is removed or the shipped graph changed. It is written only while its
+name ends in .partial; the manifest names it only after it is complete and closed.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+import shutil
+from pathlib import Path
+
+from .layout import PARTIAL, Manifest, shipped_files
+
+_NAME = re.compile(r"^store-(\d{4,})$")
+
+
+def next_name(folder: Path) -> str:
+    used = [int(m.group(1)) for p in folder.glob("store-*") if (m := _NAME.match(p.name.removesuffix(PARTIAL)))]
+    return f"store-{max(used, default=0) + 1:04d}"
+
+
+def checkpoint(folder: Path, current: str, name: str):
+    """A writable copy of the current generation, at folder/name.partial."""
+    import pyoxigraph as ox
+
+    target = folder / (name + PARTIAL)
+    source = ox.Store.read_only(str(folder / current))
+    source.backup(str(target))
+    del source
+    return ox.Store(str(target))
+
+
+def fresh(folder: Path, name: str, turtles: list[Path]):
+    """A new generation holding the shipped graph and the given snapshot files."""
+    import pyoxigraph as ox
+
+    from ..graph.files import load_into
+
+    target = folder / (name + PARTIAL)
+    store = ox.Store(str(target))
+    for f in shipped_files():
+        load_into(store, f)
+    for t in turtles:
+        add_turtle(store, t)
+    return store
+
+
+def add_turtle(store, path: Path) -> None:
+    """Load a snapshot's Turtle (written by atmp-kg itself) into the default graph."""
+    import pyoxigraph as ox
+
+    store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.DefaultGraph())
+
+
+def close(store) -> None:
+    """pyoxigraph closes a store when the last reference goes; make that happen now."""
+    store.flush()
+    del store
+    gc.collect()
+
+
+def finish(folder: Path, name: str) -> None:
+    """Rename a complete, closed generation to its final name."""
+    (folder / (name + PARTIAL)).rename(folder / name)
+
+
+def discard(folder: Path, name: str) -> None:
+    for p in (folder / (name + PARTIAL), folder / name):
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def open_read_only(folder: Path, manifest: Manifest):
+    import pyoxigraph as ox
+
+    return ox.Store.read_only(str(folder / manifest.store))
+
+
+def collect(folder: Path, manifest: Manifest, keep_previous: str | None) -> None:
+    """Remove what no manifest names: older generations (the previous one stays, for a reader
+    that opened it a moment ago), leftovers of interrupted changes, unused snapshot files."""
+    keep = {manifest.store, keep_previous}
+    for p in folder.glob("store-*"):
+        if p.name not in keep:
+            shutil.rmtree(p, ignore_errors=True)
+    used = {s.turtle for s in manifest.snapshots}
+    snaps = folder / "snapshots"
+    if snaps.is_dir():
+        for p in snaps.iterdir():
+            if f"snapshots/{p.name}" not in used:
+                p.unlink(missing_ok=True)
+    for p in folder.glob(f".*{PARTIAL}"):
+        shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)

@@ -1,0 +1,298 @@
+"""Changes to a workspace, each all or nothing: add snapshots, remove one, rebuild, reset.
+
+Every change works on a new store generation and new files beside the current ones and
+commits by replacing manifest.json (one rename). Until then nothing the workspace holds is
+touched, so a corrupt file, a refused validation, a failed download or an interrupt leave
+it exactly as it was; the except clause only removes what the change itself created.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..errors import InputError, NotConforming
+from . import generations as gen
+from .layout import (PARTIAL, Manifest, Snapshot, content_fingerprint, locate, locked, now,
+                     quick_fingerprint, read_manifest, shipped_snapshots, write_manifest)
+from .sources import EMA, Imported, import_snapshot, sha256_of
+
+
+def _quiet(message: str) -> None:
+    pass
+
+
+@dataclass
+class UpdateReport:
+    folder: Path
+    added: list[Snapshot] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # one line each: why a file changed nothing
+    warnings: list[str] = field(default_factory=list)
+    diff: object | None = None  # a diff.Diff against the latest snapshot held before, if any
+    diff_note: str = ""
+    triples: int = 0
+    derived: int = 0
+
+
+# ---------------------------------------------------------------- reading
+
+def ensure_current(folder: Path, manifest: Manifest, *, note: Callable[[str], None] = _quiet):
+    """The workspace's store, opened read-only; rebuilt first (once) if the shipped graph or
+    the timeline rules changed since it was built (an upgrade of atmp-kg, an edited data/)."""
+    if manifest.shipped.get("quick") != quick_fingerprint():
+        if manifest.shipped.get("content") != content_fingerprint():
+            try:
+                with locked(folder):
+                    current = read_manifest(folder) or manifest
+                    if current.shipped.get("content") != content_fingerprint():
+                        note(f"note: the shipped graph changed since the workspace {folder} was built; rebuilding its store")
+                        manifest = _rebuild(folder, current, current.snapshots, note=note)
+                    else:
+                        manifest = current
+            except InputError:
+                note(f"warning: the workspace {folder} is being changed by another command; reading its current store")
+        else:
+            manifest.shipped["quick"] = quick_fingerprint()  # same content, new file times
+            try:
+                with locked(folder):
+                    write_manifest(folder, manifest)
+            except InputError:
+                pass
+    return gen.open_read_only(folder, manifest)
+
+
+# ---------------------------------------------------------------- changing
+
+def _fingerprints() -> dict:
+    return {"quick": quick_fingerprint(), "content": content_fingerprint()}
+
+
+def _commit(folder: Path, old: Manifest | None, new: Manifest, files: dict[str, str]) -> None:
+    """Write the new snapshot files, then the manifest (the commit), then tidy up."""
+    from ..atomic import write
+
+    (folder / "snapshots").mkdir(exist_ok=True)
+    for rel, text in files.items():
+        write(folder / rel, text)
+    write_manifest(folder, new)
+    gen.collect(folder, new, keep_previous=old.store if old else None)
+
+
+def _rebuild(folder: Path, manifest: Manifest, snapshots: list[Snapshot], *, note=_quiet) -> Manifest:
+    """A fresh generation from the shipped files and the given snapshots (caller holds the lock)."""
+    from ..timeline import derive
+
+    name = gen.next_name(folder)
+    try:
+        store = gen.fresh(folder, name, [folder / s.turtle for s in snapshots])
+        derived = derive(store)
+        triples = len(store)
+        gen.close(store)
+        del store
+        gen.finish(folder, name)
+        new = Manifest(store=name, updated=now(), shipped=_fingerprints(), triples=triples, derived=derived,
+                       snapshots=list(snapshots))
+        _commit(folder, manifest, new, {})
+        return new
+    except BaseException:
+        gen.discard(folder, name)
+        raise
+
+
+def _slug(item: Imported) -> str:
+    stem = Path(item.name).stem.replace(" ", "_")
+    return f"snapshots/{item.kind}-{item.generated_on}-{item.sha256[:12]}-{stem}.ttl"
+
+
+def update(paths: list[str | Path], *, url: str | None = None, all_medicines: bool = False, home=None,
+           timeout: float = 60.0, progress: bool = False, note: Callable[[str], None] = _quiet,
+           generated_on: str | None = None) -> UpdateReport:
+    """Import the files (and the download, if url), validate the graph with them, add them."""
+    from ..diff import Side, between
+    from ..diff.snapshots import known_atmps, list_snapshots, read_rows
+    from ..timeline import derive
+    from .fetch import check_url, download
+
+    folder = locate(home)
+    if url:
+        check_url(url)
+    existed = folder.exists()
+    report = UpdateReport(folder=folder)
+    with locked(folder):
+        old = read_manifest(folder)
+        name = None
+        tmp = None
+        try:
+            files = [Path(p) for p in paths]
+            labels = {p: str(p) for p in files}
+            if url:
+                tmp = Path(tempfile.mkdtemp(prefix=".download-", suffix=PARTIAL, dir=folder))
+                note(f"downloading {url}")
+                got = download(url, tmp, timeout=timeout, progress=progress)
+                files.append(got)
+                labels[got] = url
+            held = {s.sha256: s for s in old.snapshots} if old else {}
+            shipped = shipped_snapshots()
+            todo: list[tuple[Path, str]] = []
+            seen: set[str] = set()
+            for p in files:
+                digest = sha256_of(p)
+                h = held.get(digest)
+                if digest in seen:
+                    report.skipped.append(f"{labels[p]}: given twice; imported once")
+                elif h and (h.all_medicines or not all_medicines):
+                    report.skipped.append(f"{labels[p]}: already in the workspace (added {h.added} as {h.file}, sha256 {digest[:12]}…); nothing changed")
+                elif digest in shipped and not all_medicines:
+                    report.skipped.append(f"{labels[p]}: already in the shipped graph ({shipped[digest]['file']}); nothing changed")
+                else:
+                    todo.append((p, digest))
+                seen.add(digest)
+            if not todo:
+                return report
+
+            current_ok = old is not None and old.shipped.get("content") == content_fingerprint()
+            name = gen.next_name(folder)
+            if current_ok:
+                store = gen.checkpoint(folder, old.store, name)
+            else:
+                store = gen.fresh(folder, name, [folder / s.turtle for s in old.snapshots] if old else [])
+            before = list_snapshots(store)
+            known = known_atmps(store)
+            imported: list[Imported] = []
+            for p, digest in todo:
+                item = import_snapshot(p, name=p.name, all_medicines=all_medicines, known_atmps=known,
+                                       progress=progress, origin=labels[p], generated_on=generated_on)
+                report.warnings += item.warnings
+                imported.append(item)
+            for item in imported:
+                store.load(item.turtle.encode("utf-8"), _turtle(), to_graph=_default_graph())
+            report.derived = derive(store)
+            _validate(store, imported, note=note)
+
+            newest = max((i for i in imported if i.kind == EMA), key=lambda i: i.generated_on, default=None)
+            scopes = {s.source: s.all_medicines for s in old.snapshots} if old else {}
+            if newest is not None:
+                earlier = [r for r in before if r.date < newest.generated_on and r.source != newest.source]
+                if earlier:
+                    prev = earlier[-1]
+                    complete = all_medicines and scopes.get(prev.source, False)
+                    new_ref = next(r for r in list_snapshots(store) if r.source == newest.source)
+                    report.diff = between(Side(prev, read_rows(store, prev.source), complete),
+                                          Side(new_ref, read_rows(store, newest.source), complete),
+                                          store, all_medicines=complete)
+                    if all_medicines and not complete:
+                        report.diff_note = f"the earlier snapshot {prev.date} holds ATMPs only, so the changes listed are the ATMPs'"
+                else:
+                    report.diff_note = f"no EMA snapshot generated before {newest.generated_on} to compare with"
+            report.triples = len(store)
+            gen.close(store)
+            del store
+            gen.finish(folder, name)
+
+            stamp = now()
+            added = [Snapshot(file=i.name, sha256=i.sha256, generated_on=i.generated_on, layout=i.layout, kind=i.kind,
+                              all_medicines=all_medicines, added=stamp, turtle=_slug(i), source=i.source,
+                              products=i.products, triples=i.triples, origin=i.origin) for i in imported]
+            replaced = {s.sha256 for s in added}
+            kept = [s for s in (old.snapshots if old else []) if s.sha256 not in replaced]
+            new = Manifest(store=name, updated=stamp, shipped=_fingerprints(), triples=report.triples,
+                           derived=report.derived, snapshots=kept + added)
+            _commit(folder, old, new, {s.turtle: i.turtle for s, i in zip(added, imported)})
+            report.added = added
+            return report
+        except BaseException:
+            if name:
+                gen.discard(folder, name)
+            _forget_new_files(folder, old)
+            raise
+        finally:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+            if not existed and read_manifest_quietly(folder) is None:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def read_manifest_quietly(folder: Path) -> Manifest | None:
+    try:
+        return read_manifest(folder)
+    except InputError:
+        return None
+
+
+def _forget_new_files(folder: Path, old: Manifest | None) -> None:
+    """Remove snapshot files that the old manifest does not name (a commit cut short)."""
+    used = {s.turtle for s in old.snapshots} if old else set()
+    snaps = folder / "snapshots"
+    if snaps.is_dir():
+        for p in snaps.glob("*.ttl"):
+            if f"snapshots/{p.name}" not in used:
+                p.unlink(missing_ok=True)
+        for p in snaps.glob(".*.tmp"):
+            p.unlink(missing_ok=True)
+        if not old:
+            shutil.rmtree(snaps, ignore_errors=True)
+
+
+def _turtle():
+    import pyoxigraph as ox
+
+    return ox.RdfFormat.TURTLE
+
+
+def _default_graph():
+    import pyoxigraph as ox
+
+    return ox.DefaultGraph()
+
+
+def _validate(store, imported: list[Imported], *, note=_quiet) -> None:
+    """The graph with the new snapshots must conform; else nothing is added."""
+    from .check import check
+
+    problems = check(store, [i.turtle for i in imported])
+    if problems:
+        names = ", ".join(i.name for i in imported)
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise NotConforming(f"{names}: the graph with this snapshot does not conform: {first.focus}: {first.message.rstrip('.')}{more}; "
+                            "the workspace is unchanged")
+
+
+def remove(key: str, *, home=None, note: Callable[[str], None] = _quiet) -> Snapshot:
+    """Remove one added snapshot (named by its date, file name or sha256 prefix)."""
+    folder = locate(home)
+    with locked(folder):
+        old = read_manifest(folder)
+        if old is None:
+            raise InputError(f"{folder}: no workspace here; nothing to remove")
+        match = [s for s in old.snapshots if key in (s.generated_on, s.file) or (len(key) >= 8 and s.sha256.startswith(key))]
+        if not match:
+            held = ", ".join(f"{s.generated_on} ({s.file})" for s in old.snapshots) or "none"
+            raise InputError(f"--remove {key}: no added snapshot with that date, file name or sha256 (added: {held})")
+        if len(match) > 1:
+            raise InputError(f"--remove {key}: {len(match)} snapshots match ({', '.join(s.file for s in match)}); give the file name or sha256")
+        gone = match[0]
+        _rebuild(folder, old, [s for s in old.snapshots if s is not gone], note=note)
+        return gone
+
+
+def reset(*, home=None) -> bool:
+    """Delete the workspace; False when there was none. The manifest goes first, so an
+    interrupted reset leaves no workspace rather than half of one."""
+    folder = locate(home)
+    if not (folder / "manifest.json").exists():
+        return False
+    with locked(folder):
+        (folder / "manifest.json").unlink()
+        for p in folder.iterdir():
+            if p.name != ".lock":
+                shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+    (folder / ".lock").unlink(missing_ok=True)
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+    return True
