@@ -16,6 +16,7 @@ with the answer each engine gives: docs/endpoints.md ("What each engine gets wro
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +31,7 @@ from atmp_kg.views.catalog import bind, catalog, list_columns
 from atmp_kg.views.results import Results
 from atmp_kg.views.run import run_query
 
-from virtuoso_server import VirtuosoServer, require_virtuoso
+from virtuoso_server import VirtuosoServer
 
 pytestmark = pytest.mark.server
 
@@ -105,14 +106,6 @@ class Pushed:
 
 
 @pytest.fixture(scope="module")
-def virtuoso(tmp_path_factory):
-    require_virtuoso()
-    with VirtuosoServer(tmp_path_factory.mktemp("virtuoso")) as server:
-        server.writer = server.create_writer()
-        yield server
-
-
-@pytest.fixture(scope="module")
 def pushed(virtuoso, shipped_store):
     """The shipped graph pushed twice with `atmp-kg push` (Digest authentication), the probe
     graph put beside it."""
@@ -149,22 +142,6 @@ def restarted(pushed):
 # ---------------------------------------------------------------- every view
 
 NON_DEFAULT = {"as_of": ["2018-12-31"], "number": ["EMEA/H/C/004090", "EMEA/H/C/002145"]}
-
-# Today's differences, with the construct that causes each (docs/endpoints.md lists them).
-RDFLIB_JOIN_ON_BIND = ("rdflib joins a group that binds a variable with BIND to the outer pattern as a cross product "
-                       "(the class citation sub-select binds ?class by BIND: two class citations per product), and "
-                       "drops a FILTER inside OPTIONAL { {sub-select} FILTER(?sd = ?statusDate) } that reads an outer variable")
-MIN_OVER_UNBOUND = "MIN(?issuedEnd) over citations some of which have no issue date: Oxigraph gives unbound, {engine} skips the gaps"
-ESTIMATED_TIME = ("Virtuoso refuses the query: 'The estimated execution time ... exceeds the limit of 400 (sec)' "
-                  "(about a dozen OPTIONAL grouped sub-selects joined on ?product)")
-SQ156 = ("Virtuoso fails with 'SQ156: Internal Optimized compiler error : Bad dfe in sqlo_place_exp' "
-         "(COALESCE/IF around an aggregate, or grouped sub-selects joined with FILTER(?d = ?first))")
-COMPUTED_BOOLEAN = "Virtuoso returns the computed boolean ?official (BIND(?officialFlag = 1 AS ?official)) as 0/1 xsd:integer"
-AFTER_RESTART_NOT_EXISTS = ("after a restart Virtuoso drops rows of `?cls rdfs:subClassOf* atmp:RegulatoryAction` "
-                            "combined with FILTER NOT EXISTS { ?sub rdfs:subClassOf ?cls . ?node a ?sub } (Kymriah: 6 of 23 rows)")
-AFTER_RESTART_GROUP_CONCAT = ("once the graph has been replaced (a second push) and Virtuoso restarted, it answers 0 rows for "
-                              "GROUP_CONCAT over VALUES ?kind + FILTER(?date <= ?as_of) + the ATMP sub-select, grouped by ?node "
-                              "(COUNT instead of GROUP_CONCAT gives all rows; after a single push, every row)")
 
 # Today's differences, with the construct that causes each (docs/endpoints.md lists them). None:
 # the views read the timeline layer in plain SPARQL that every engine answers alike.
@@ -203,22 +180,25 @@ def test_view_on_rdflib(rdflib_graph, shipped_store, name, values):
 
 @pytest.mark.parametrize("name,values", view_cases("virtuoso"))
 def test_view_on_virtuoso(pushed, shipped_store, name, values):
+    assert_same_rows_remotely(pushed.endpoint, shipped_store, name, values)
+
+
+def assert_same_rows_remotely(endpoint: str, shipped_store, name: str, values: dict):
     view = catalog()[name]
     text = bind(view, values)
-    remote = run_query(text, endpoint=pushed.endpoint, timeout=120, where=str(view.path))
+    remote = run_query(text, endpoint=endpoint, timeout=120, where=str(view.path))
     assert_same_rows(run_query(text, store=shipped_store, where=name), remote)
 
 
-def test_scorecard_on_virtuoso_names_the_failing_view(pushed):
-    """Until the views are portable, the scorecard stops at the first view Virtuoso refuses,
-    with one line that names it."""
+def test_the_scorecard_command_builds_on_virtuoso(pushed, shipped_store):
+    """`atmp-kg scorecard --endpoint` on Virtuoso gives the page the embedded graph gives."""
+    from atmp_kg.scorecard.model import build_model, local_runner
+
     code, out, err = invoke("scorecard", "--endpoint", pushed.endpoint, "--as-of", "2018-12-31", "--format", "json")
-    if code == 0:
-        pytest.fail("the scorecard builds on Virtuoso now: drop this test and the xfail on test_scorecard_model_on_virtuoso")
-    assert code == 3 and out == ""
-    [line] = err.strip().splitlines()
-    assert line.startswith(f"error: {pushed.endpoint} (view atmps): HTTP 500 SPARQL Request Failed: "
-                           "Virtuoso 42000 Error The estimated execution time"), line
+    assert code == 0, err
+    remote = json.loads(out)
+    local = build_model(local_runner(shipped_store), dt.date(2018, 12, 31), generated=remote["generated"])
+    assert remote == local
 
 
 @pytest.mark.parametrize("as_of", ["2018-12-31", "2025-07-15"])
@@ -432,10 +412,7 @@ def test_construct_on_virtuoso(pushed, name, query, ref, deviations):
 
 @pytest.mark.parametrize("name,values", view_cases("virtuoso-restarted"))
 def test_view_on_virtuoso_after_a_restart(restarted, shipped_store, name, values):
-    view = catalog()[name]
-    text = bind(view, values)
-    remote = run_query(text, endpoint=restarted.endpoint, timeout=120, where=str(view.path))
-    assert_same_rows(run_query(text, store=shipped_store, where=name), remote)
+    assert_same_rows_remotely(restarted.endpoint, shipped_store, name, values)
 
 
 def test_scorecard_model_on_virtuoso_after_a_restart(restarted, shipped_store):

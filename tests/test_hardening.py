@@ -563,7 +563,7 @@ def test_error_lines_are_stripped_of_controls_and_clipped(tmp_path):
     line = one_error_line(r, 2, "unknown view")
     assert "\x1b" not in r.stderr and "\x07" not in r.stderr
     assert "\\x1b" in line
-    assert len(line) <= 300
+    assert len(line) <= 600 and "…" in line
 
 
 # ================================================================ serve

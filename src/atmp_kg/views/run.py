@@ -69,6 +69,10 @@ class ViewRunner:
             self._cache[text] = self._execute(text, str(view.path))
         return self._cache[text]
 
+    def execute(self, text: str, where: str = "query") -> Results:
+        """Run bound query text that is no view (the product-name lookup) on the same graph."""
+        return self._execute(text, where)
+
     def citations(self, iris: list[str]) -> dict[str, dict]:
         """Citation IRI -> its row of the citations view (locator, quote, source title, ...)."""
         out: dict[str, dict] = {}
