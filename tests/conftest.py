@@ -33,6 +33,18 @@ def run_cli():
     return run
 
 
+@pytest.fixture(scope="module")
+def virtuoso(tmp_path_factory):
+    """A real Virtuoso on 127.0.0.1 (tests/virtuoso_server.py) with a writer user, one per test
+    module; skipped without Virtuoso unless ATMP_KG_REQUIRE_VIRTUOSO=1."""
+    from virtuoso_server import VirtuosoServer, require_virtuoso
+
+    require_virtuoso()
+    with VirtuosoServer(tmp_path_factory.mktemp("virtuoso")) as server:
+        server.writer = server.create_writer()
+        yield server
+
+
 @pytest.fixture(scope="session")
 def shipped_store():
     from atmp_kg.graph.store import load_store

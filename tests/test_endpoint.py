@@ -302,9 +302,19 @@ class FaultHandler(BaseHTTPRequestHandler):
             self._send(204, "text/plain", b"")
 
     def do_POST(self):
-        self._record()
-        rows2 = {"head": {"vars": ["x"]}, "results": {"bindings": [
-            {"x": {"type": "literal", "value": "1"}}, {"x": {"type": "literal", "value": "2"}}]}}
+        from urllib.parse import parse_qs
+
+        body = self._record()
+        query = parse_qs(body.decode("utf-8", "replace")).get("query", [""])[0]
+        # Like a real store: an ASK (the check for an atmp-kg graph) gets a boolean.
+        # ... and a SELECT two rows in the column it projects first (clients check the columns).
+        import re
+
+        m = re.search(r"SELECT\s+(?:DISTINCT\s+)?(?:\(.*?\bAS\s+[?$](\w+)\s*\)|[?$](\w+))", query, re.S | re.I)
+        var = (m.group(1) or m.group(2)) if m else "x"
+        rows2 = ({"head": {}, "boolean": True} if query.lstrip().upper().startswith("ASK") else
+                 {"head": {"vars": [var]}, "results": {"bindings": [
+                     {var: {"type": "literal", "value": "1"}}, {var: {"type": "literal", "value": "2"}}]}})
         p = self.path.split("?")[0]
         if p == "/500":
             self._send(500, "text/plain", b"\n  Virtuoso 42000 Error: the server broke\nsecond line\n")
@@ -324,13 +334,102 @@ class FaultHandler(BaseHTTPRequestHandler):
                 self._send(200, "application/sparql-results+json", json.dumps(rows2).encode())
             else:
                 self._send(401, "text/plain", b"who are you?", {"WWW-Authenticate": 'Basic realm="x"'})
+        elif p in ("/digest", "/digest-sha256"):
+            algorithm = "SHA-256" if p.endswith("sha256") else "MD5"
+            if digest_ok(self.headers.get("Authorization"), "POST", self.path, algorithm):
+                self._send(200, "application/sparql-results+json", json.dumps(rows2).encode())
+            else:  # offers Basic first: the client must still prefer Digest
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="x"')
+                self.send_header("WWW-Authenticate", f'Digest realm="SPARQL", nonce="{NONCE}", opaque="op4que", '
+                                                     f'qop="auth", algorithm="{algorithm}"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+        elif p == "/negotiate":
+            self._send(401, "text/plain", b"", {"WWW-Authenticate": "Negotiate"})
+        elif p in HOSTILE:
+            status, ctype, body, headers = HOSTILE[p]()
+            self.send_response(status, headers.pop("reason", None))
+            self.send_header("Content-Type", ctype)
+            if body is None:  # endless
+                self.end_headers()
+                try:
+                    while True:
+                        self.wfile.write(b"[" * 65536)
+                except OSError:
+                    return
+            self.send_header("Content-Length", str(len(body)))
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(body)
         else:  # /ok
             self._send(200, "application/sparql-results+json", json.dumps(rows2).encode())
+
+
+NONCE = "d1g3st-n0nce"
+
+
+def digest_ok(header: str | None, method: str, uri: str, algorithm: str) -> bool:
+    """Checks a Digest answer for user ana / s3cret-pw by RFC 7616, independently of the client."""
+    import hashlib
+    import re
+
+    if not header or not header.startswith("Digest "):
+        return False
+    fields = {k: a or b for k, a, b in re.findall(r'(\w+)=(?:"([^"]*)"|([^\s,]+))', header[7:])}
+    h = (lambda t: hashlib.sha256(t.encode()).hexdigest()) if algorithm == "SHA-256" else (lambda t: hashlib.md5(t.encode()).hexdigest())
+    if fields.get("username") != "ana" or fields.get("nonce") != NONCE or fields.get("uri") != uri:
+        return False
+    if fields.get("opaque") != "op4que" or fields.get("qop") != "auth" or fields.get("algorithm") != algorithm:
+        return False
+    ha1, ha2 = h("ana:SPARQL:s3cret-pw"), h(f"{method}:{uri}")
+    return fields.get("response") == h(f"{ha1}:{NONCE}:{fields.get('nc')}:{fields.get('cnonce')}:auth:{ha2}")
+
+
+def _sparql_json(bindings, variables=("x",)) -> bytes:
+    return json.dumps({"head": {"vars": list(variables)}, "results": {"bindings": bindings}}).encode()
+
+
+# Hostile answers: path -> () -> (status, content type, body or None for endless, headers).
+HOSTILE = {
+    "/deep": lambda: (200, "application/sparql-results+json", b"[" * 200_000 + b"]" * 200_000, {}),
+    "/deep-term": lambda: (200, "application/sparql-results+json",
+                           b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": ' + b'{"a": ' * 100_000 + b"1"
+                           + b"}" * 100_000 + b"}]}}", {}),
+    "/value-not-string": lambda: (200, "application/sparql-results+json",
+                                  _sparql_json([{"x": {"type": "literal", "value": 5}}]), {}),
+    "/bindings-not-list": lambda: (200, "application/sparql-results+json",
+                                   json.dumps({"head": {"vars": "x"}, "results": {"bindings": 3}}).encode(), {}),
+    "/row-not-object": lambda: (200, "application/sparql-results+json", _sparql_json(["x"]), {}),
+    "/unknown-term": lambda: (200, "application/sparql-results+json",
+                              _sparql_json([{"x": {"type": "triple", "value": "x"}}]), {}),
+    "/bad-variable": lambda: (200, "application/sparql-results+json", _sparql_json([], ["x y", "\x1b[31m"]), {}),
+    "/missing-column": lambda: (200, "application/sparql-results+json",
+                                _sparql_json([{"y": {"type": "literal", "value": "1"}}], ["y"]), {}),
+    "/huge-iri": lambda: (200, "application/sparql-results+json",
+                          _sparql_json([{"x": {"type": "uri", "value": "http://x.example/" + "a" * 50_000_000}}]), {}),
+    "/huge-literal": lambda: (200, "application/sparql-results+json",
+                              _sparql_json([{"x": {"type": "literal", "value": "b" * 20_000_000}}]), {}),
+    "/huge-iri-nt": lambda: (200, "application/n-triples",
+                             b"<http://x.example/" + b"a" * 50_000_000 + b"> <http://p.example/> <http://o.example/> .\n", {}),
+    "/escapes": lambda: (500, "text/plain", b"\x1b[31mEVIL\x1b[0m \x1b]0;pwned\x07 bell\x07 \xe2\x80\xae" + b"x" * 5000,
+                         {"reason": "Bad\x1b[2J"}),
+    "/escape-redirect": lambda: (302, "text/plain", b"", {"Location": "https://elsewhere.example/\x1b[31mred"}),
+    "/endless": lambda: (200, "application/sparql-results+json", None, {}),
+    "/html-titles": lambda: (200, "text/html", b"<title" * 200_000, {}),
+    "/html-title-open": lambda: (500, "text/html", b"<title>" + b"<" * 1_000_000, {}),
+    "/html-lt": lambda: (500, "text/html", b"<html>" + b"<" * 1_000_000, {}),
+    "/html-scripts": lambda: (500, "text/html", b"<html>" + b"<script" * 200_000, {}),
+}
 
 
 class FaultServer:
     def __init__(self, tls_context=None):
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), FaultHandler)
+        # A client that stops reading (an error body is read up to 64 KB) makes the handler's
+        # write fail; the server must not print that into the stderr a test is reading.
+        self.httpd.handle_error = lambda request, client_address: None
         if tls_context is not None:
             self.httpd.socket = tls_context.wrap_socket(self.httpd.socket, server_side=True)
         self.httpd.daemon_threads = True
@@ -438,7 +537,7 @@ def test_fault_timeout_is_honoured(silent_server, drip):
     ("/badjson", "answered with invalid JSON"),
     ("/truncated", "results truncated at 2 rows by the server"),
     ("/redirect", "HTTP 301 Moved Permanently: the server redirects to https://elsewhere.example/sparql; use that URL"),
-    ("/auth", "HTTP 401 Unauthorized: it needs credentials: set ATMP_KG_USER and ATMP_KG_PASSWORD"),
+    ("/auth", "HTTP 401 Unauthorized: it needs credentials (Basic authentication): set ATMP_KG_USER and ATMP_KG_PASSWORD"),
 ])
 def test_fault_answers(fault_server, path, expected, monkeypatch, tmp_path):
     monkeypatch.delenv("ATMP_KG_USER", raising=False)
@@ -449,7 +548,10 @@ def test_fault_answers(fault_server, path, expected, monkeypatch, tmp_path):
     line = assert_one_line_fault(code, err, url)
     assert expected in line
     assert "second line" not in line and out == ""
-    assert len(fault_server.requests) == 1  # one request; the redirect is not followed
+    # At most the check for an atmp-kg graph (an ASK) and the view, each sent once: nothing is
+    # retried and the redirect is not followed.
+    bodies = [r["body"] for r in fault_server.requests]
+    assert 1 <= len(bodies) <= 2 and len(set(bodies)) == len(bodies)
 
 
 def test_request_is_a_conneg_post_with_our_user_agent(fault_server):
@@ -468,6 +570,233 @@ def test_request_is_a_conneg_post_with_our_user_agent(fault_server):
 
 def test_maxrows_header_below_the_limit_is_not_truncation(fault_server):
     assert len(run_query("SELECT ?x WHERE { ?x ?p ?o }", endpoint=fault_server.url("/maxrows-not-reached"), timeout=5).rows) == 2
+
+
+# ---------------------------------------------------------------- hostile answers
+
+SELECT_X = "SELECT ?x WHERE { ?x ?p ?o }\n"
+
+
+@pytest.fixture()
+def query_file(tmp_path):
+    def make(text: str = SELECT_X):
+        path = tmp_path / "q.rq"
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
+    return make
+
+
+@pytest.mark.parametrize("path,expected", [
+    ("/deep", "answered with JSON nested too deeply to read"),
+    ("/deep-term", "answered with JSON nested too deeply to read"),
+    ("/value-not-string", "answered with malformed SPARQL JSON (row 1, ?x: a value that is not a string)"),
+    ("/bindings-not-list", "answered with JSON that is not a SPARQL SELECT result"),
+    ("/row-not-object", "answered with malformed SPARQL JSON (row 1 is not an object)"),
+    ("/unknown-term", "answered with malformed SPARQL JSON (row 1, ?x: unknown term type 'triple')"),
+    ("/bad-variable", "answered with malformed SPARQL JSON (the variable names in its head)"),
+    ("/missing-column", "the answer has no column ?x (its columns: y)"),
+])
+def test_hostile_json_answers_are_one_line_exit_3(fault_server, query_file, path, expected):
+    url = fault_server.url(path)
+    code, out, err = invoke("query", query_file(), "--endpoint", url, "--timeout", "20")
+    line = assert_one_line_fault(code, err, url)
+    assert line.endswith(expected), line
+    assert out == ""
+
+
+def test_a_huge_iri_or_literal_is_read_and_clipped_in_the_table(fault_server, query_file):
+    for path, start in (("/huge-iri", "http://x.example/aaaa"), ("/huge-literal", "bbbb")):
+        code, out, err = invoke("query", query_file(), "--endpoint", fault_server.url(path), "--timeout", "30")
+        assert code == 0, err
+        lines = out.splitlines()
+        assert lines[0] == "x" and lines[2].startswith(start) and lines[-1] == "(1 row)"
+        assert len(out) < 1000
+
+
+def test_an_rdf_term_too_long_for_the_parser(fault_server, query_file):
+    url = fault_server.url("/huge-iri-nt")
+    code, out, err = invoke("query", query_file("CONSTRUCT { ?x ?p ?o } WHERE { ?x ?p ?o }\n"), "--endpoint", url,
+                            "--timeout", "30")
+    line = assert_one_line_fault(code, err, url)
+    assert "answered with an RDF term too long to read (Reached the buffer maximal size" in line
+
+
+def test_server_text_loses_its_terminal_escapes_and_is_clipped(fault_server, query_file):
+    url = fault_server.url("/escapes")
+    code, out, err = invoke("query", query_file(), "--endpoint", url)
+    line = assert_one_line_fault(code, err, url)
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c == "\u202e" for c in line), repr(line)
+    reason = line.split("HTTP 500 Bad: ", 1)[1]
+    assert reason.startswith("EVIL bell xxx") and len(reason) <= 200, reason
+    url = fault_server.url("/escape-redirect")
+    code, out, err = invoke("query", query_file(), "--endpoint", url)
+    line = assert_one_line_fault(code, err, url)
+    assert "\x1b" not in line and "the server redirects to https://elsewhere.example/red; use that URL" in line
+
+
+def test_an_endless_answer_stops_at_the_size_cap(fault_server, query_file, monkeypatch):
+    monkeypatch.setenv("ATMP_KG_MAX_ANSWER_MB", "2")
+    url = fault_server.url("/endless")
+    code, out, err = invoke("query", query_file(), "--endpoint", url, "--timeout", "30")
+    line = assert_one_line_fault(code, err, url)
+    assert line.endswith("the answer is larger than 2 MB, the limit on an endpoint's answer "
+                         "(set ATMP_KG_MAX_ANSWER_MB to raise it, or page the query)")
+    monkeypatch.setenv("ATMP_KG_MAX_ANSWER_MB", "lots")
+    code, out, err = invoke("query", query_file(), "--endpoint", url)
+    assert code == 2 and "ATMP_KG_MAX_ANSWER_MB='lots': give the largest endpoint answer to accept, in MB" in err
+
+
+@pytest.mark.parametrize("path,expected", [
+    ("/html-titles", "answered with an HTML page, not SPARQL results; is this the query endpoint?"),
+    ("/html-title-open", "HTTP 500 Internal Server Error: (an HTML page)"),
+    ("/html-lt", "HTTP 500 Internal Server Error: (an HTML page)"),
+    ("/html-scripts", "HTTP 500 Internal Server Error: (an HTML page)"),
+])
+def test_hostile_html_is_summarised_within_the_timeout(fault_server, query_file, path, expected):
+    """1 MB pages built to make a backtracking <title> search quadratic: the summary is linear,
+    so the message arrives well inside --timeout (a quadratic search would hit the timeout)."""
+    url = fault_server.url(path)
+    code, out, err = invoke("query", query_file(), "--endpoint", url, "--timeout", "5")
+    line = assert_one_line_fault(code, err, url)
+    assert line.endswith(expected), line
+
+
+def test_html_summaries_name_title_and_reason():
+    from atmp_kg.endpoints.transport import Answer, summarise
+
+    page = (b'<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html>\n  <head>\n    <title>SPARQL Graph Protocol '
+            b'request failed</title>\n  </head>\n  <body>\n    <h1>HTTP/1.1 403 Forbidden</h1>\n    <h3>Error 42000</h3>\n'
+            b'<xmp>SQ110:SECURITY: Permission denied for delete from DB.DBA.RDF_QUAD (user ID = 107)</xmp></body></html>')
+    answer = Answer(403, "Forbidden", {"content-type": "text/html; charset=UTF-8"}, page)
+    assert summarise(answer) == ("SPARQL Graph Protocol request failed: SQ110:SECURITY: Permission denied for "
+                                 "delete from DB.DBA.RDF_QUAD (user ID = 107)")
+    sso = b"<html><head><title>Sign in</title><script>var a = '<b>';</script></head><body><p>Please log in</p></body></html>"
+    assert summarise(Answer(500, "", {"content-type": "text/html"}, sso)) == "Sign in: Please log in"
+
+
+class MirrorHandler(BaseHTTPRequestHandler):
+    """Answers every query from the shipped graph, then spoils the answer the way the path says:
+    /drop-item leaves ?item unbound in every row, /bad-count writes "many" for ?products."""
+
+    protocol_version = "HTTP/1.1"
+    store = None
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        from urllib.parse import parse_qs
+
+        length = int(self.headers.get("Content-Length") or 0)
+        query = parse_qs(self.rfile.read(length).decode("utf-8")).get("query", [""])[0]
+        results = run_local(self.store, query)
+        if results.boolean is not None:
+            doc = {"head": {}, "boolean": results.boolean}
+        else:
+            rows = results.rows
+            if self.path == "/drop-item":
+                rows = [{k: v for k, v in r.items() if k != "item"} for r in rows]
+            elif self.path == "/bad-count":
+                rows = [dict(r, products={"type": "literal", "value": "many"}) if "products" in r else r for r in rows]
+            doc = {"head": {"vars": results.variables}, "results": {"bindings": rows}}
+        body = json.dumps(doc).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture()
+def mirror_server(shipped_store):
+    handler = type("Mirror", (MirrorHandler,), {"store": shipped_store})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_the_scorecard_reports_an_endpoint_answer_it_cannot_use(mirror_server):
+    url = f"{mirror_server}/drop-item"
+    code, out, err = invoke("scorecard", "--endpoint", url, "--as-of", "2018-12-31")
+    line = assert_one_line_fault(code, err, url)
+    assert line == (f"error: {url} (view evidence): a row of the answer has no value for ?item, which the view always "
+                    "binds; does the endpoint hold the whole atmp-kg graph?")
+    url = f"{mirror_server}/bad-count"
+    code, out, err = invoke("scorecard", "--endpoint", url, "--as-of", "2018-12-31")
+    line = assert_one_line_fault(code, err, url)
+    assert line == (f"error: {url} (view classes): the answer cannot be used (ValueError: invalid literal for int() "
+                    "with base 10: 'many'); does the endpoint hold an atmp-kg graph pushed by this version?")
+    code, out, err = invoke("scorecard", "--endpoint", f"{mirror_server}/as-is", "--as-of", "2018-12-31", "--format", "json")
+    assert code == 0, err  # the mirror itself is faithful: the faults above are the spoiling
+
+
+# ---------------------------------------------------------------- authentication
+
+def test_credentials_are_sent_only_when_the_server_asks(fault_server, monkeypatch):
+    monkeypatch.setenv("ATMP_KG_USER", "ana")
+    monkeypatch.setenv("ATMP_KG_PASSWORD", "s3cret-pw")
+    run_query(SELECT_X, endpoint=fault_server.url("/ok"), timeout=5)
+    assert [r["authorization"] for r in fault_server.requests] == [None]
+
+
+@pytest.mark.parametrize("path", ["/digest", "/digest-sha256"])
+def test_digest_is_preferred_and_the_password_never_travels(fault_server, monkeypatch, path):
+    monkeypatch.setenv("ATMP_KG_USER", "ana")
+    monkeypatch.setenv("ATMP_KG_PASSWORD", "s3cret-pw")
+    results = run_query(SELECT_X, endpoint=fault_server.url(path), timeout=5)
+    assert results.values("x") == ["1", "2"]
+    first, second = fault_server.requests
+    assert first["authorization"] is None and second["authorization"].startswith("Digest username=\"ana\"")
+    sent = repr(fault_server.requests)
+    assert "s3cret-pw" not in sent and base64.b64encode(b"ana:s3cret-pw").decode() not in sent
+    monkeypatch.setenv("ATMP_KG_PASSWORD", "wrong")
+    code, out, err = invoke("query", "authorised-count", "--endpoint", fault_server.url(path))
+    line = assert_one_line_fault(code, err, fault_server.url(path))
+    assert line.endswith("HTTP 401 Unauthorized: the credentials were refused (Basic or Digest authentication): "
+                         "check ATMP_KG_USER and ATMP_KG_PASSWORD (or the netrc entry)"), line
+
+
+def test_an_authentication_scheme_atmp_kg_does_not_speak(fault_server, monkeypatch, query_file):
+    monkeypatch.setenv("ATMP_KG_USER", "ana")
+    monkeypatch.setenv("ATMP_KG_PASSWORD", "s3cret-pw")
+    url = fault_server.url("/negotiate")
+    code, out, err = invoke("query", query_file(), "--endpoint", url)
+    line = assert_one_line_fault(code, err, url)
+    assert line.endswith("HTTP 401 Unauthorized: it asks for Negotiate authentication, which atmp-kg does not support "
+                         "(it answers Digest and Basic)"), line
+
+
+# ---------------------------------------------------------------- pieces of the client
+
+def test_canonical_literals_write_values_as_the_embedded_store_does():
+    from atmp_kg.endpoints.client import canonical_literals
+
+    X = "http://www.w3.org/2001/XMLSchema#"
+
+    def lit(value, dtype):
+        return {"type": "literal", "value": value, "datatype": X + dtype}
+
+    rows = [{"a": lit("1", "boolean"), "b": lit("0", "boolean"), "c": lit("2.0", "double"), "d": lit("02", "int"),
+             "e": lit("1", "integer"), "f": {"type": "literal", "value": "1", "datatype": "http://example.org/dt"},
+             "g": {"type": "uri", "value": "http://example.org/x"}, "h": lit("not a number", "integer")}]
+    [row] = canonical_literals(rows)
+    assert row == {"a": lit("true", "boolean"), "b": lit("false", "boolean"), "c": lit("2", "double"),
+                   "d": lit("2", "integer"), "e": lit("1", "integer"), "f": rows[0]["f"], "g": rows[0]["g"],
+                   "h": lit("not a number", "integer")}
+
+
+def test_projected_variables_of_every_view_are_what_the_engine_projects(shipped_store):
+    from atmp_kg.endpoints.client import projected_variables
+
+    for name, view in catalog().items():
+        text = bind(view, {p.name: "EMEA/H/C/004090" for p in view.params if p.default is None})
+        assert projected_variables(text) == run_local(shipped_store, text).variables, name
+    assert projected_variables('# SELECT ?no\nSELECT DISTINCT ?a ("?b" AS ?c) WHERE { ?a ?p "?d" }') == ["a", "c"]
+    assert projected_variables("SELECT * WHERE { ?s ?p ?o }") is None
 
 
 @pytest.fixture()

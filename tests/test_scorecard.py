@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-SECTIONS = ["At a Glance", "Key Highlights", "Guideline-Based Recommendations", "Patient & Prescribing Data",
+SECTIONS = ["At a Glance", "Key Highlights", "EU and US", "Guideline-Based Recommendations", "Patient & Prescribing Data",
             "Clinical Best Practices", "Related Resources & Content", "Original Source(s)"]
 
 
@@ -32,6 +32,52 @@ def model_2018(shipped_store):
 
 def items(model):
     return [it for s in model["sections"] for it in s["items"]]
+
+
+def _eu_us(model):
+    [sec] = [s for s in model["sections"] if s["title"] == "EU and US"]
+    [summary] = [it for it in sec["items"] if it.get("group") == "Summary"]
+    rows = [it["row"] for it in sec["items"] if it.get("group") == "Approved in the EU, the US or both"]
+    return summary, rows
+
+
+@pytest.mark.parametrize("day", ["2020-05-31", "2026-11-25"])
+def test_the_eu_us_summary_is_what_its_table_shows(shipped_store, day):
+    """The section's counts are the counts of its own table's rows, and the median is the
+    median of the rows' lags, worked out here in Python."""
+    import statistics
+
+    from atmp_kg.scorecard.model import build_model, local_runner
+
+    summary, rows = _eu_us(build_model(local_runner(shipped_store), dt.date.fromisoformat(day), generated="test"))
+    figures = {f["label"]: f["value"] for f in summary["figures"]}
+    regions = [r["regions"] for r in rows]
+    assert figures["in both the EU and the US"] == regions.count("both") > 0
+    assert figures["EU only"] == regions.count("EU only") and figures["US only"] == regions.count("US only")
+    assert figures["the US first"] == sum(r.get("first") == "US" for r in rows)
+    assert figures["the EU first"] == sum(r.get("first") == "EU" for r in rows)
+    lags = [int(r["lagDays"]) for r in rows if r.get("lagDays")]
+    assert float(figures["median lag, days (EU minus US)"]) == statistics.median(lags)
+    assert summary["citations"] and f"By {day}, {regions.count('both')} advanced therapies" in summary["text"]
+
+
+def test_the_eu_us_table_pairs_kymriah_and_libmeldy(model_today):
+    """The issue's examples: Kymriah is BLA 125646, licensed 2017-08-30; Libmeldy is Lenmeldy
+    (BLA 125758, 2024-03-18), and the EU came first."""
+    _, rows = _eu_us(model_today)
+    by_name = {r.get("name"): r for r in rows}
+    assert (by_name["Kymriah"]["bla"], by_name["Kymriah"]["usDate"][:10], by_name["Kymriah"]["first"]) == ("125646", "2017-08-30", "US")
+    lib = by_name["Libmeldy"]
+    assert (lib["bla"], lib["usName"].casefold(), lib["usDate"][:10], lib["first"]) == ("125758", "lenmeldy", "2024-03-18", "EU")
+
+
+def test_the_eu_us_section_draws_the_lags(model_today):
+    from atmp_kg.scorecard.render import to_html
+
+    page = to_html(model_today)
+    n = [s["title"] for s in model_today["sections"]].index("EU and US") + 1
+    chart = page[page.index(f'id="s{n}-chart"'):]
+    assert chart.index("<svg") < chart.index("</figure>") and "Libmeldy [Lenmeldy]" in chart[:chart.index("</figure>")]
 
 
 def test_sections_in_the_seed_order(model_today):
@@ -473,7 +519,8 @@ def test_first_screen_shows_the_headline_numbers_and_the_chart(browser_page, mod
             words.append(cols[11].strip())
             if int(cols[9]) >= 24:
                 big.add(cols[11].strip())
-    figures = [f for s in model_today["sections"] for it in s["items"] for f in it.get("figures", [])]
+    figures = [f for s in model_today["sections"] for it in s["items"] for f in it.get("figures", [])
+               if it.get("group") == "Computed from the graph"]  # the headline's (the EU-US counts are further down)
     assert len(figures) >= 3
     for f in figures:
         assert str(f["value"]) in big, (f, sorted(big))

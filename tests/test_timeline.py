@@ -211,3 +211,45 @@ def test_a_deprecated_row_stays_but_the_timeline_ignores_it(shipped_store):
     assert len(deprecations) == 1
     d = deprecations[0]
     assert "EPAR report" in d["deprecatedSources"] and d["sources"] and d["reason"]
+
+
+KYMRIAH_LINK = "https://w3id.org/atmp-kg/id/region-link/EMEA-H-C-004090/us-licence/BLA-125646"
+
+
+def test_region_pairs_carry_the_lag_of_their_two_approvals(shipped_store):
+    """Every pair's lag is its EU date minus its US date, and it is known when both approvals are."""
+    import datetime as dt
+
+    rows = select(shipped_store, """
+        SELECT ?pair ?ed ?ud ?ek ?uk ?known ?lag ?first WHERE {
+          ?pair a atmp:RegionPair ; atmp:euApproval ?ea ; atmp:usApproval ?ua ; atmp:knownBy ?known .
+          ?ea atmp:knownBy ?ek . ?ua atmp:knownBy ?uk .
+          OPTIONAL { ?ea atmp:date ?ed } OPTIONAL { ?ua atmp:date ?ud }
+          OPTIONAL { ?pair atmp:lagDays ?lag } OPTIONAL { ?pair atmp:firstRegion ?first } }""")
+    assert len(rows) >= 20
+    for r in rows:
+        assert r["known"] == max(r["ek"], r["uk"])
+        if r.get("ed") and r.get("ud"):
+            lag = (dt.date.fromisoformat(r["ed"]) - dt.date.fromisoformat(r["ud"])).days
+            assert int(r["lag"]) == lag and r["first"] == ("US" if lag > 0 else "EU" if lag < 0 else "same day")
+        else:
+            assert "lag" not in r and "first" not in r
+    # The issue's example, from the primary dates (Commission decision 23/08/2018, Purple Book 08/30/2017).
+    (k,) = [r for r in rows if r["pair"].startswith("https://w3id.org/atmp-kg/id/timeline/region-link/EMEA-H-C-004090/")]
+    assert (k["lag"], k["first"]) == ("358", "US")
+
+
+def test_a_deprecated_region_link_pairs_nothing(tmp_path):
+    from atmp_kg import resources
+    from atmp_kg.graph.store import load_store
+
+    extra = tmp_path / "deprecate-link.ttl"
+    extra.write_text(f"""@prefix atmp: <https://w3id.org/atmp-kg/ontology#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+<https://w3id.org/atmp-kg/id/deprecation/test-link> a atmp:Deprecation ; atmp:deprecates <{KYMRIAH_LINK}> ;
+    atmp:reason "A test."@en ; prov:wasDerivedFrom <https://w3id.org/atmp-kg/id/citation/euus-pharmamanufacturing-kymriah-eu-2018> .
+""", encoding="utf-8")
+    store = load_store(resources.data_files() + [extra])
+    rows = {(r.get("number"), r.get("bla")): r["regions"] for r in run(store, "eu-us", as_of="2026-12-01")}
+    assert rows[("EMEA/H/C/004090", None)] == "EU only" and rows[(None, "125646")] == "US only"
+    assert ("EMEA/H/C/004090", "125646") not in rows

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import click
 
-from ..errors import AtmpKgError
+from ..errors import AtmpKgError, InputError
 
 DATA_OPTION = click.option(
     "--data", "data", multiple=True, metavar="PATH",
@@ -44,21 +44,40 @@ def emit(text: str | Iterable[str], output: str | None) -> None:
     out.flush()
 
 
+def as_of_day(as_of: str | None):
+    """--as-of as a date (today when not given); InputError unless it is YYYY-MM-DD."""
+    import datetime as dt
+
+    if not as_of:
+        return dt.date.today()
+    try:  # fromisoformat alone also takes 20200101 and week dates (2020-W01-1)
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", as_of):
+            raise ValueError(as_of)
+        return dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise InputError(f"--as-of {as_of!r}: not a date; write YYYY-MM-DD") from None
+
+
 def to_file(output: str | None) -> bool:
     return bool(output) and output != "-"
 
 
-MAX_ERROR = 300  # characters of one error line; a longer message is clipped
+MAX_ERROR = 600  # characters of one error line; a longer message is clipped in the middle
 # C0/C1 controls and DEL, and the Unicode controls that reorder or hide text on a terminal.
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def one_line(text: str, limit: int = MAX_ERROR) -> str:
     """A message made safe for one line of a terminal: white space controls become spaces,
-    other control characters are shown escaped (\\x1b), and the line is clipped to `limit`."""
+    other control characters are shown escaped (\\x1b), and the line is clipped to `limit`
+    characters by cutting out its middle."""
     text = _CONTROLS.sub(lambda m: " " if m.group() in "\t\n\r\x0b\x0c" else f"\\x{ord(m.group()):02x}"
                          if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", str(text))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    # The head says where, the tail what to do: a message is cut in the middle.
+    head = (limit - 1) // 2
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head):]
 
 
 class _Group(click.Group):

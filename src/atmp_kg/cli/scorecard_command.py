@@ -7,7 +7,7 @@ import os
 import click
 
 from ..errors import InputError
-from .base import DATA_OPTION, cli, emit, graph, to_file
+from .base import DATA_OPTION, as_of_day, cli, emit, graph, to_file
 
 
 @cli.command()
@@ -21,22 +21,12 @@ from .base import DATA_OPTION, cli, emit, graph, to_file
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds each query may take, on the embedded graph or an endpoint.")
 def scorecard(as_of: str | None, fmt: str, output: str | None, data: tuple[str, ...], endpoint: str | None, timeout: float) -> None:
     """Render the sourced scorecard of ATMP translation in the EU."""
-    import datetime as dt
-    import re
-
     from ..scorecard.render import render
     from ..scorecard.model import build_model, local_runner, remote_runner
 
     if endpoint and data:
         raise InputError("--data and --endpoint exclude each other: the endpoint holds its own data")
-    day = dt.date.today()
-    if as_of:
-        try:  # fromisoformat alone also takes 20200101 and week dates (2020-W01-1)
-            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", as_of):
-                raise ValueError(as_of)
-            day = dt.date.fromisoformat(as_of)
-        except ValueError:
-            raise InputError(f"--as-of {as_of!r}: not a date; write YYYY-MM-DD") from None
+    day = as_of_day(as_of)
     folder = output if to_file(output) and os.path.isdir(output) else None
     if folder:
         output = os.path.join(folder, "scorecard." + {"markdown": "md"}.get(fmt, fmt))
@@ -49,13 +39,14 @@ def scorecard(as_of: str | None, fmt: str, output: str | None, data: tuple[str, 
     else:
         run = local_runner(graph(data), timeout)
     model = build_model(run, day)
-    # {product IRI: card page}; the product command's cards plug in here. The page links
-    # only the products whose card it is given, at render.card_href(IRI) beside it.
+    # {product IRI: card page}: the card of every product the page names, written beside it
     cards: dict[str, str] = {}
-    if folder and cards:
+    if folder:
         from ..atomic import write
+        from ..cards import cards_for
         from ..scorecard.render import card_href
 
+        cards = cards_for(run, model, day)
         os.makedirs(os.path.join(folder, "products"), exist_ok=True)
         for iri, card in cards.items():
             write(os.path.join(folder, card_href(iri)), card)

@@ -65,7 +65,11 @@ def _explain(v) -> str:
     if described:
         listing("Columns:", described)
     example = " ".join(f"--param {p.name}=VALUE" for p in v.params if p.required)
+    if v.combines:
+        out += ["Combines the measures: " + ", ".join(v.combines), ""]
     out.append(f"Run it: atmp-kg query {v.name}{' ' + example if example else ''}")
+    if v.aggregate:
+        out.append(f"List what it counts: atmp-kg query {v.name} --members{' ' + example if example else ''}")
     return "\n".join(out)
 
 
@@ -99,10 +103,12 @@ class _QueryCommand(click.Command):
 @click.option("--csv-raw", "csv_raw", is_flag=True,
               help="CSV: cells exactly as in the graph, also those starting with = + - @ "
                    "(by default they get a leading ' so that a spreadsheet does not run them as formulas).")
+@click.option("--members", is_flag=True,
+              help="For a measure written as its members: list what it counts, one row each, with citations.")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
 def query(view: str, params: tuple[str, ...], data: tuple[str, ...], endpoint: str | None,
           timeout: float, fmt: str, columns: str | None, wide: bool, wrap: bool, csv_raw: bool,
-          output: str | None) -> None:
+          members: bool, output: str | None) -> None:
     """Run a named view or a query file on the graph or an endpoint.
 
     The table fits the terminal ($COLUMNS, else its width, else 100): products show their
@@ -118,7 +124,7 @@ def query(view: str, params: tuple[str, ...], data: tuple[str, ...], endpoint: s
     picked = _column_list(columns)
     v = resolve(view)
     values = parse_assignments(params)
-    text = bind(v, values)
+    text = bind(v, values, members=members)
     if not endpoint and dataset_clause(text):
         click.echo("note: FROM / FROM NAMED select graphs of the embedded store; nothing is fetched", err=True)
     store = None if endpoint else graph(data)

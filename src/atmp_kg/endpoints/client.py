@@ -1,288 +1,113 @@
-"""Talks to SPARQL 1.1 endpoints and Graph Store Protocol stores over HTTP(S).
+"""Runs queries on SPARQL 1.1 endpoints and pushes graphs to Graph Store Protocol stores.
 
 Queries go through SPARQLWrapper, configured the way the measured pitfalls demand: always
 POST (setMethod), content negotiation only (setOnlyConneg), JSON results, a descriptive
-User-Agent. SPARQLWrapper builds the request; this module sends it itself, because:
+User-Agent. SPARQLWrapper builds the request; transport.py sends it (deadline, size cap,
+challenge-only authentication, no redirects).
 
-- SPARQLWrapper's setTimeout is a socket timeout (int() of it, so 0.5 s means none) that
-  bounds each blocking read, not the whole exchange: a server that trickles one byte a
-  second never times out. Here every exchange runs in a worker thread and the caller waits
-  at most `timeout` seconds for it, DNS, connect, headers and body included.
-- urllib follows redirects and carries the Authorization header to whatever host the
-  redirect names. Redirects are not followed here: the user is told the new URL.
+Answers are checked before anyone uses them: well-formed SPARQL JSON with string values, the
+columns the query projects, no truncation by the server (Virtuoso cuts SELECT answers with a
+header and CONSTRUCT/DESCRIBE answers silently), and literals of XSD datatypes written the way
+the embedded engine writes them (Virtuoso's "1"^^xsd:boolean is "true"^^xsd:boolean). Before a
+shipped view runs, one ASK per endpoint makes sure the endpoint holds an atmp-kg graph.
 
-Credentials come only from ATMP_KG_USER / ATMP_KG_PASSWORD or a netrc entry for the host
-($NETRC, else ~/.netrc); a URL with user:password@ is refused, and no message ever shows
-userinfo. TLS certificates are verified (a private CA can be given with SSL_CERT_FILE).
-
-Every fault is an EndpointError (exit 3) whose message is one line naming the endpoint.
+Every fault is an EndpointError (exit 3) whose message is one line naming the endpoint and the
+view it was running.
 """
 
 from __future__ import annotations
 
-import base64
-import http.client
 import json
-import os
 import re
-import socket
-import ssl
-import threading
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 
-from .. import __version__
 from ..errors import EndpointError, InputError
 from ..views.results import Results, normalise_json_term
+from .transport import (USER_AGENT, Answer, check_url, clean, credentials, html_title, http_fault,
+                        looks_html, redact, send)
 
-USER_AGENT = f"atmp-kg/{__version__} (+https://w3id.org/atmp-kg)"
-USER_ENV = "ATMP_KG_USER"
-PASSWORD_ENV = "ATMP_KG_PASSWORD"
-_MAX_ERROR_BODY = 64 * 1024
-_CLIP = 200
+__all__ = ["run_remote", "plan_push", "push", "put_graph", "count_triples", "check_url", "redact",
+           "credentials", "USER_AGENT"]
+
 _RDF_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+ONTOLOGY_IRI = "https://w3id.org/atmp-kg/ontology"
+DERIVATION_RULE = "https://w3id.org/atmp-kg/ontology#DerivationRule"
+_TERM_TYPES = ("uri", "literal", "typed-literal", "bnode")
+_VAR_NAME = re.compile(r"[A-Za-z0-9_\u00B7\u00C0-\uFFFF]+")
 
 
-# ---------------------------------------------------------------- URLs and credentials
+# ---------------------------------------------------------------- labels
 
-def redact(url: str) -> str:
-    """A URL without user:password@ (for messages)."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return "<malformed URL>"
-    if "@" not in parts.netloc:
-        return url
-    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
-
-
-def check_url(url: str, what: str = "endpoint") -> str:
-    """An http(s) URL with a host and no credentials in it; anything else is an InputError."""
-    shown = redact(url)
-    try:
-        parts = urllib.parse.urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError:
-        raise InputError(f"{what} {shown!r} is not a valid URL") from None
-    if parts.scheme.lower() not in ("http", "https"):
-        raise InputError(f"{what} {shown}: only http:// and https:// URLs are supported")
-    if not parts.hostname:
-        raise InputError(f"{what} {shown}: the URL names no host")
-    if "@" in parts.netloc:
-        raise InputError(
-            f"{what} {shown}: credentials in the URL are refused; set {USER_ENV} and {PASSWORD_ENV} "
-            f"or add a netrc entry for {parts.hostname}"
-        )
-    if parts.fragment:
-        raise InputError(f"{what} {shown}: a URL with a #fragment is not an endpoint")
-    return url
+def _label(endpoint: str, where: str) -> str:
+    """The endpoint as messages name it, with the view or task it was running."""
+    shown = clean(redact(endpoint), 300)
+    if not where or where == "query":
+        return shown
+    name = _shipped_view(where)
+    if name:
+        return f"{shown} (view {name})"
+    if where.endswith(".rq"):
+        return f"{shown} (query file {clean(where, 120)})"
+    return f"{shown} ({clean(where, 120)})"
 
 
-def credentials(url: str) -> tuple[str, str] | None:
-    """(user, password) for a URL from the environment, else from netrc; None if neither."""
-    user, password = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
-    if user or password:
-        if not (user and password):
-            raise InputError(f"set both {USER_ENV} and {PASSWORD_ENV}, or neither")
-        return user, password
-    host = urllib.parse.urlsplit(url).hostname or ""
-    import netrc
-
-    path = os.environ.get("NETRC") or os.path.join(os.path.expanduser("~"), ".netrc")
-    if not os.path.isfile(path):
+def _shipped_view(where: str) -> str | None:
+    """The name of a shipped view when `where` is the path of one of queries/*.rq."""
+    if not where.endswith(".rq"):
         return None
+    from .. import resources
+
     try:
-        entry = netrc.netrc(path).authenticators(host)
-    except netrc.NetrcParseError as e:
-        # The message may quote the file; say only where and what kind of problem.
-        kind = "permissions too open (chmod 600 it)" if "access too permissive" in str(e) else f"line {e.lineno}"
-        raise InputError(f"netrc file {path} cannot be used: {kind}") from None
-    except OSError as e:
-        raise InputError(f"netrc file {path} cannot be read ({e.strerror or e})") from None
-    if not entry or not entry[0] or not entry[2]:
+        p = Path(where).resolve()
+        return p.stem if p.parent == resources.path("queries").resolve() and p.is_file() else None
+    except (OSError, FileNotFoundError):
         return None
-    return entry[0], entry[2]
-
-
-def _basic(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode("utf-8")).decode("ascii")
-
-
-# ---------------------------------------------------------------- HTTP with a real deadline
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D401
-        return None  # urllib then raises HTTPError for the 3xx, which is reported
-
-
-def _opener(sockets: list) -> urllib.request.OpenerDirector:
-    """An opener that verifies TLS, follows no redirect, and lists the sockets it opens
-    (so that an exchange past its deadline can be cut off)."""
-    context = ssl.create_default_context()  # verifies certificates and host names
-
-    class Conn(http.client.HTTPConnection):
-        def connect(self):
-            super().connect()
-            sockets.append(self.sock)
-
-    class TLSConn(http.client.HTTPSConnection):
-        def connect(self):
-            super().connect()
-            sockets.append(self.sock)
-
-    class Plain(urllib.request.HTTPHandler):
-        def http_open(self, req):
-            return self.do_open(Conn, req)
-
-    class TLS(urllib.request.HTTPSHandler):
-        def https_open(self, req):
-            return self.do_open(TLSConn, req, context=context)
-
-    return urllib.request.build_opener(Plain(), TLS(context=context), _NoRedirect())
-
-
-@dataclass
-class _Answer:
-    status: int
-    reason: str
-    headers: dict[str, str]
-    body: bytes
-
-
-def _exchange(request: urllib.request.Request, timeout: float, sockets: list) -> _Answer:
-    """Send one request and read the whole answer; raises what urllib raises."""
-    try:
-        response = _opener(sockets).open(request, timeout=timeout)
-    except urllib.error.HTTPError as e:
-        try:
-            body = e.read(_MAX_ERROR_BODY) if e.fp is not None else b""
-        except (OSError, http.client.HTTPException):
-            body = b""
-        return _Answer(e.code, str(e.reason or ""), {k.lower(): v for k, v in (e.headers or {}).items()}, body)
-    with response:
-        body = response.read()
-        return _Answer(response.status, str(response.reason or ""), {k.lower(): v for k, v in response.getheaders()}, body)
-
-
-def send(request: urllib.request.Request, *, timeout: float, label: str) -> _Answer:
-    """Run one HTTP exchange, waiting at most `timeout` seconds for all of it.
-
-    The exchange runs in a daemon thread; past the deadline its socket is shut down, so the
-    thread ends too. Network faults become one-line EndpointErrors naming `label`.
-    """
-    box: dict = {}
-    done = threading.Event()
-    sockets: list = []
-
-    def work():
-        try:
-            box["answer"] = _exchange(request, timeout, sockets)
-        except BaseException as e:  # handed to the caller
-            box["error"] = e
-        finally:
-            done.set()
-
-    thread = threading.Thread(target=work, name="atmp-kg-http", daemon=True)
-    thread.start()
-    if not done.wait(timeout):
-        for sock in list(sockets):
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        raise EndpointError(f"{label}: no complete answer within {timeout:g} s (raise --timeout for a slow server)")
-    if "error" in box:
-        raise EndpointError(f"{label}: {_network_fault(box['error'], request, timeout)}") from None
-    return box["answer"]
-
-
-def _network_fault(e: BaseException, request: urllib.request.Request, timeout: float) -> str:
-    reason = e.reason if isinstance(e, urllib.error.URLError) and not isinstance(e, urllib.error.HTTPError) else e
-    host = urllib.parse.urlsplit(request.full_url).hostname
-    if isinstance(reason, ConnectionRefusedError):
-        return "connection refused (is the server running, and is the port right?)"
-    if isinstance(reason, (TimeoutError, socket.timeout)):
-        return f"no answer within {timeout:g} s (raise --timeout for a slow server)"
-    if isinstance(reason, socket.gaierror):
-        return f"cannot resolve host {host}"
-    if isinstance(reason, ssl.SSLCertVerificationError):
-        return f"TLS certificate not trusted ({reason.verify_message or reason.reason}); set SSL_CERT_FILE for a private CA"
-    if isinstance(reason, ssl.SSLError):
-        return f"TLS error ({reason.reason or reason})"
-    if isinstance(reason, http.client.RemoteDisconnected):
-        return "the server closed the connection without answering"
-    if isinstance(reason, http.client.HTTPException):
-        return f"not an HTTP answer ({type(reason).__name__})"
-    if isinstance(reason, ConnectionResetError):
-        return "the connection was reset by the server"
-    if isinstance(reason, OSError):
-        return f"network error ({reason.strerror or reason})"
-    if isinstance(reason, str):
-        return f"network error ({reason})"
-    return f"request failed ({type(reason).__name__}: {_clip(str(reason))})"
-
-
-# ---------------------------------------------------------------- summarising answers
-
-def _clip(text: str, width: int = _CLIP) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _html_title(text: str) -> str | None:
-    m = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-    return _clip(re.sub(r"<[^>]+>", " ", m.group(1))) if m and m.group(1).strip() else None
-
-
-def _looks_html(answer: _Answer, text: str) -> bool:
-    ctype = answer.headers.get("content-type", "").lower()
-    head = text.lstrip()[:100].lower()
-    return "html" in ctype or head.startswith("<!doctype html") or head.startswith("<html")
-
-
-def summarise(answer: _Answer) -> str:
-    """The first meaningful line of a server's answer, clipped, for an error message."""
-    text = answer.body.decode("utf-8", errors="replace")
-    if _looks_html(answer, text):
-        title = _html_title(text)
-        body = re.sub(r"(?is)<(script|style|head)\b.*?</\1>", " ", text)
-        body = re.sub(r"<[^>]+>", "\n", body)
-        first = next((ln.strip() for ln in body.splitlines() if ln.strip()), "")
-        return _clip(title or first) or "(an HTML page)"
-    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    return _clip(first) or "(no message)"
-
-
-def _http_fault(answer: _Answer, label: str, *, authenticated: bool, where: str | None = None) -> EndpointError:
-    status = f"HTTP {answer.status}" + (f" {answer.reason}" if answer.reason else "")
-    if 300 <= answer.status < 400:
-        location = answer.headers.get("location")
-        if location:
-            return EndpointError(f"{label}: {status}: the server redirects to {redact(location)}; use that URL")
-        return EndpointError(f"{label}: {status} without a Location")
-    if answer.status in (401, 407):
-        hint = ("the credentials were refused" if authenticated else
-                f"it needs credentials: set {USER_ENV} and {PASSWORD_ENV}, or add a netrc entry for its host")
-        return EndpointError(f"{label}: {status}: {hint}")
-    suffix = f" (running {where})" if where and 400 <= answer.status < 500 else ""
-    return EndpointError(f"{label}: {status}: {summarise(answer)}{suffix}")
 
 
 # ---------------------------------------------------------------- queries
 
-def run_remote(endpoint: str, text: str, *, timeout: float = 60.0, where: str = "query") -> Results:
-    """Run a read-only query on a SPARQL 1.1 endpoint; the rows come back as run_local gives them."""
-    from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
+def run_remote(endpoint: str, text: str, *, timeout: float = 60.0, where: str = "query",
+               check_graph: bool | None = None) -> Results:
+    """Run a read-only query on a SPARQL 1.1 endpoint; the rows come back as run_local gives them.
 
+    check_graph (default: when `where` is a shipped view) first makes sure, once per endpoint
+    and process, that the endpoint holds an atmp-kg graph (one ASK)."""
     from ..views.catalog import query_form
 
     form = query_form(text)  # refuses an UPDATE before anything is sent
     check_url(endpoint)
-    label = redact(endpoint)
-    auth = credentials(endpoint)
+    label = _label(endpoint, where)
+    creds = credentials(endpoint)
+    if check_graph is None:
+        check_graph = _shipped_view(where) is not None
+    if check_graph:
+        check_atmp_graph(endpoint, timeout=timeout, label=label)
+
+    request = _query_request(endpoint, text, form)
+    expected = projected_variables(text) if form == "SELECT" else None
+
+    def parse(answer: Answer):
+        if answer.status != 200:
+            raise http_fault(answer, label, configured=bool(creds))
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            return _graph_results(answer, label), answer
+        results = _json_results(answer, label, form, expected)
+        _check_truncation(answer, results, label)
+        return results, answer
+
+    results, answer = send(request, timeout=timeout, label=label, creds=creds, parse=parse)
+    if form in ("CONSTRUCT", "DESCRIBE") and _is_virtuoso(answer):
+        _check_graph_truncation(endpoint, len(results.rows), label, timeout, creds)
+    return results
+
+
+def _query_request(endpoint: str, text: str, form: str) -> urllib.request.Request:
+    from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 
     sparql = SPARQLWrapper(endpoint, agent=USER_AGENT)
     sparql.setMethod(POST)
@@ -295,22 +120,16 @@ def run_remote(endpoint: str, text: str, *, timeout: float = 60.0, where: str = 
         sparql.addCustomHttpHeader("Accept", _RDF_ACCEPT)
     else:
         sparql.setReturnFormat(JSON)
-    if auth:
-        sparql.setCredentials(*auth)  # BASIC: an Authorization header on this request only
-    request = sparql._createRequest()  # SPARQLWrapper 2.x: the urllib Request it would send
-
-    answer = send(request, timeout=timeout, label=label)
-    if answer.status != 200:
-        raise _http_fault(answer, label, authenticated=bool(auth), where=where)
-    if form in ("CONSTRUCT", "DESCRIBE"):
-        return _graph_results(answer, label)
-    results = _json_results(answer, label, form)
-    _check_truncation(answer, results, label)
-    return results
+    # No setCredentials: credentials go only in answer to a challenge (transport.py).
+    return sparql._createRequest()  # SPARQLWrapper 2.x: the urllib Request it would send
 
 
-def _check_truncation(answer: _Answer, results: Results, label: str) -> None:
-    """Virtuoso cuts results at ResultSetMaxRows with HTTP 200 and says so only in a header."""
+def _is_virtuoso(answer: Answer) -> bool:
+    return "virtuoso" in answer.headers.get("server", "").lower()
+
+
+def _check_truncation(answer: Answer, results: Results, label: str) -> None:
+    """Virtuoso cuts SELECT results at ResultSetMaxRows with HTTP 200 and says so only in a header."""
     raw = answer.headers.get("x-sparql-maxrows")
     if raw is None or results.boolean is not None:
         return
@@ -319,74 +138,310 @@ def _check_truncation(answer: _Answer, results: Results, label: str) -> None:
     except ValueError:
         limit = None
     if limit is None or len(results.rows) >= limit:
-        shown = limit if limit is not None else _clip(raw, 20)
+        shown = limit if limit is not None else clean(raw, 20)
         raise EndpointError(
             f"{label}: results truncated at {shown} rows by the server (X-SPARQL-MaxRows); "
             f"raise its result limit (Virtuoso: ResultSetMaxRows) or page the query"
         )
 
 
-def _json_results(answer: _Answer, label: str, form: str) -> Results:
-    text = answer.body.decode("utf-8", errors="replace")
-    ctype = answer.headers.get("content-type", "").split(";")[0].strip().lower()
-    if _looks_html(answer, text):
-        title = _html_title(text)
-        return _raise(f"{label}: answered with an HTML page{f' ({title})' if title else ''}, not SPARQL results; "
-                      "is this the query endpoint?")
+# Per endpoint: the row limit a Virtuoso server revealed, or the largest answer it gave whole.
+_ROW_LIMITS: dict[str, int] = {}
+_WHOLE_UP_TO: dict[str, int] = {}
+
+
+def _check_graph_truncation(endpoint: str, n: int, label: str, timeout: float, creds) -> None:
+    """Virtuoso cuts CONSTRUCT and DESCRIBE answers at ResultSetMaxRows triples (it sends
+    limit + 1) with HTTP 200 and no header. Its limit shows on a SELECT it cuts, so ask one
+    that would give n rows (VALUES only: independent of the data), once per endpoint and size."""
+    if n == 0 or n <= _WHOLE_UP_TO.get(endpoint, 0):
+        return
+    limit = _ROW_LIMITS.get(endpoint)
+    if limit is None:
+        digits = len(str(n))
+        blocks = " ".join(f"VALUES ?v{i} {{ 0 1 2 3 4 5 6 7 8 9 }}" for i in range(digits))
+        probe = f"SELECT ?v0 WHERE {{ {blocks} }} LIMIT {n}"
+        request = _query_request(endpoint, probe, "SELECT")
+
+        def parse(answer: Answer):
+            if answer.status != 200:
+                raise http_fault(answer, label + " (checking the row limit)", configured=bool(creds))
+            return answer.headers.get("x-sparql-maxrows")
+
+        raw = send(request, timeout=timeout, label=label, creds=creds, parse=parse)
+        if raw is None or not raw.strip().isdigit():
+            _WHOLE_UP_TO[endpoint] = max(n, _WHOLE_UP_TO.get(endpoint, 0))
+            return
+        limit = _ROW_LIMITS[endpoint] = int(raw.strip())
+    if n > limit:
+        raise EndpointError(
+            f"{label}: results truncated at {limit} triples by the server (Virtuoso's ResultSetMaxRows cuts "
+            f"CONSTRUCT and DESCRIBE answers without saying so); raise ResultSetMaxRows or page the query"
+        )
+
+
+def _json_results(answer: Answer, label: str, form: str, expected: list[str] | None) -> Results:
+    ctype = clean(answer.headers.get("content-type", "").split(";")[0].strip().lower(), 60)
+    if looks_html(answer.headers, answer.body):
+        title = html_title(answer.body[: 1 << 20].decode("utf-8", errors="replace"))
+        raise EndpointError(f"{label}: answered with an HTML page{f' ({title})' if title else ''}, not SPARQL results; "
+                            "is this the query endpoint?")
     if ctype and "json" not in ctype and "javascript" not in ctype:
-        return _raise(f"{label}: answered with {ctype}, not SPARQL JSON results; is this the query endpoint?")
+        raise EndpointError(f"{label}: answered with {ctype}, not SPARQL JSON results; is this the query endpoint?")
     try:
         doc = json.loads(answer.body)
+    except RecursionError:
+        raise EndpointError(f"{label}: answered with JSON nested too deeply to read") from None
     except (ValueError, UnicodeDecodeError) as e:
-        return _raise(f"{label}: answered with invalid JSON ({_clip(str(e), 80)})")
+        raise EndpointError(f"{label}: answered with invalid JSON ({clean(str(e), 80)})") from None
     if not isinstance(doc, dict):
-        return _raise(f"{label}: answered with JSON that is not a SPARQL result")
+        raise EndpointError(f"{label}: answered with JSON that is not a SPARQL result")
     if "boolean" in doc:
         if form != "ASK" or not isinstance(doc["boolean"], bool):
-            return _raise(f"{label}: answered a {form} query with a boolean")
+            raise EndpointError(f"{label}: answered a {form} query with a boolean")
         return Results(variables=[], boolean=doc["boolean"])
     head, res = doc.get("head"), doc.get("results")
     bindings = res.get("bindings") if isinstance(res, dict) else None
     variables = head.get("vars", []) if isinstance(head, dict) else None
     if not isinstance(variables, list) or not isinstance(bindings, list) or form == "ASK":
-        return _raise(f"{label}: answered with JSON that is not a SPARQL {form} result")
-    variables = [str(v) for v in variables]
+        raise EndpointError(f"{label}: answered with JSON that is not a SPARQL {form} result")
+    if not all(isinstance(v, str) and _VAR_NAME.fullmatch(v) for v in variables) or len(set(variables)) != len(variables):
+        raise EndpointError(f"{label}: answered with malformed SPARQL JSON (the variable names in its head)")
+    if expected is not None:
+        missing = [v for v in expected if v not in variables]
+        if missing:
+            raise EndpointError(f"{label}: the answer has no column {', '.join('?' + clean(v, 40) for v in missing[:3])} "
+                                f"(its columns: {clean(' '.join(variables), 120) or 'none'})")
     rows = []
-    try:
-        for b in bindings:
-            rows.append({v: normalise_json_term(b[v]) for v in variables if v in b})
-    except (TypeError, AttributeError, KeyError):
-        return _raise(f"{label}: answered with malformed SPARQL JSON bindings")
-    return Results(variables=variables, rows=rows)
+    for number, b in enumerate(bindings, 1):
+        if not isinstance(b, dict):
+            raise EndpointError(f"{label}: answered with malformed SPARQL JSON (row {number} is not an object)")
+        row = {}
+        for v in variables:
+            if v in b:
+                why = _bad_term(b[v])
+                if why:
+                    raise EndpointError(f"{label}: answered with malformed SPARQL JSON (row {number}, ?{v}: {why})")
+                row[v] = normalise_json_term(b[v])
+        rows.append(row)
+    return Results(variables=list(variables), rows=canonical_literals(rows))
 
 
-def _graph_results(answer: _Answer, label: str) -> Results:
+def _bad_term(t) -> str | None:
+    if not isinstance(t, dict):
+        return "not an RDF term object"
+    if t.get("type") not in _TERM_TYPES:
+        return f"unknown term type {clean(str(t.get('type')), 30)!r}"
+    if not isinstance(t.get("value"), str):
+        return "a value that is not a string"
+    for key in ("datatype", "xml:lang"):
+        if key in t and not isinstance(t[key], str):
+            return f"a {key} that is not a string"
+    return None
+
+
+def _graph_results(answer: Answer, label: str) -> Results:
     import pyoxigraph as ox
 
     from ..views.results import term_to_json
 
-    ctype = answer.headers.get("content-type", "").split(";")[0].strip().lower()
+    ctype = clean(answer.headers.get("content-type", "").split(";")[0].strip().lower(), 60)
     fmt = ox.RdfFormat.from_media_type(ctype) if ctype else None
     if fmt is None or fmt == ox.RdfFormat.JSON_LD:
-        text = answer.body.decode("utf-8", errors="replace")
-        kind = "an HTML page" if _looks_html(answer, text) else (ctype or "an untyped answer")
-        return _raise(f"{label}: answered with {kind}, not RDF; is this the query endpoint?")
+        kind = "an HTML page" if looks_html(answer.headers, answer.body) else (ctype or "an untyped answer")
+        raise EndpointError(f"{label}: answered with {kind}, not RDF; is this the query endpoint?")
     try:
         triples = list(ox.parse(answer.body, fmt, base_iri=None))
     except (SyntaxError, ValueError) as e:
-        return _raise(f"{label}: answered with invalid {fmt.name}: {_clip(str(e), 120)}")
+        raise EndpointError(f"{label}: answered with invalid {fmt.name}: {clean(str(e), 120)}") from None
+    except MemoryError as e:  # pyoxigraph's parser: "Reached the buffer maximal size of 16777216"
+        raise EndpointError(f"{label}: answered with an RDF term too long to read ({clean(str(e), 80)})") from None
     rows = [
         {"subject": term_to_json(t.subject), "predicate": term_to_json(t.predicate), "object": term_to_json(t.object)}
         for t in triples
     ]
-    return Results(variables=["subject", "predicate", "object"], rows=rows)
+    return Results(variables=["subject", "predicate", "object"], rows=canonical_literals(rows))
 
 
-def _raise(message: str):
-    raise EndpointError(message)
+def canonical_literals(rows: list[dict]) -> list[dict]:
+    """Rows whose XSD-typed literals are written as the embedded store writes them.
+
+    The embedded engine (pyoxigraph) stores every literal in canonical form: "1"^^xsd:boolean
+    becomes "true", "2.0"^^xsd:double "2", "02"^^xsd:int "2"^^xsd:integer. Another store may
+    answer with the same values written otherwise (Virtuoso writes booleans as 1 and 0, doubles
+    as 2.0). The terms are passed through a scratch pyoxigraph store, which rewrites them exactly
+    as loading the data would have: the same value, never a guess. (A value whose datatype a
+    store has already lost, such as Virtuoso's "1"^^xsd:integer for a computed true, cannot be
+    recovered and is left as it is.)"""
+    keys: dict[tuple[str, str], int] = {}
+    for row in rows:
+        for t in row.values():
+            dtype = t.get("datatype")
+            if dtype and dtype.startswith(XSD) and t["type"] == "literal":
+                keys.setdefault((t["value"], dtype), len(keys))
+    if not keys:
+        return rows
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    subject = ox.NamedNode("urn:x-atmp-kg:canonical")
+    datatypes: dict[str, ox.NamedNode] = {}
+    for (value, dtype), i in keys.items():
+        node = datatypes.get(dtype) or datatypes.setdefault(dtype, ox.NamedNode(dtype))
+        try:
+            store.add(ox.Quad(subject, ox.NamedNode(f"urn:x-atmp-kg:{i}"), ox.Literal(value, datatype=node)))
+        except ValueError:
+            continue  # a datatype IRI pyoxigraph refuses: left as it is
+    canon: dict[int, dict] = {}
+    for q in store:
+        lit = q.object
+        dtype = lit.datatype.value
+        canon[int(q.predicate.value.rsplit(":", 1)[1])] = (
+            {"type": "literal", "value": lit.value} if dtype == XSD + "string"
+            else {"type": "literal", "value": lit.value, "datatype": dtype})
+    out = []
+    for row in rows:
+        fixed = row
+        for var, t in row.items():
+            dtype = t.get("datatype")
+            if dtype and t["type"] == "literal":
+                new = canon.get(keys.get((t["value"], dtype), -1))
+                if new is not None and new != t:
+                    if fixed is row:
+                        fixed = dict(row)
+                    fixed[var] = new
+        out.append(fixed)
+    return out
+
+
+def projected_variables(text: str) -> list[str] | None:
+    """The variables a SELECT query projects, read from its text (None for SELECT * or when
+    the projection cannot be read): an answer without one of them is refused."""
+    from ..views.catalog import _segments
+
+    code = "".join(chunk if is_code else (" " if chunk.startswith("#") else " _ ") for is_code, chunk in _segments(text))
+    m = re.search(r"\bSELECT\b", code, re.IGNORECASE)
+    if not m:
+        return None
+    out: list[str] = []
+    depth, alias = 0, False
+    for tok in re.finditer(r"[(){}*]|[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+|\b(?:WHERE|FROM|AS)\b", code[m.end():], re.IGNORECASE):
+        t = tok.group()
+        if t == "(":
+            depth += 1
+        elif t == ")":
+            depth -= 1
+        elif depth == 0 and (t == "{" or t.upper() in ("WHERE", "FROM")):
+            break
+        elif depth == 0 and t == "*":
+            return None
+        elif t.upper() == "AS" and depth == 1:
+            alias = True
+        elif t[0] in "?$":
+            if depth == 0 or alias:
+                out.append(t[1:])
+            alias = False
+    return out or None
+
+
+# ---------------------------------------------------------------- answers the scorecard uses
+
+class _Row(dict):
+    """A row of an endpoint's answer: a missing value is the endpoint's fault, named as such."""
+
+    __slots__ = ("label",)
+
+    def __missing__(self, key):
+        raise EndpointError(f"{self.label}: a row of the answer has no value for ?{clean(str(key), 40)}, "
+                            "which the view always binds; does the endpoint hold the whole atmp-kg graph?")
+
+
+class _TaggedResults(Results):
+    label: str = ""
+
+    def records(self) -> list[dict[str, str]]:
+        out = []
+        for r in super().records():
+            row = _Row(r)
+            row.label = self.label
+            out.append(row)
+        return out
+
+
+def tag_rows(results: Results, endpoint: str, where: str) -> Results:
+    """Results whose records() rows name the endpoint and view when a value is missing."""
+    tagged = _TaggedResults(variables=results.variables, rows=results.rows, boolean=results.boolean)
+    tagged.label = _label(endpoint, where)
+    return tagged
+
+
+def unusable_answer(endpoint: str, view: str, error: BaseException) -> EndpointError:
+    """An endpoint's answer that the scorecard could not use (a malformed value, say)."""
+    shown = clean(redact(endpoint), 300) + (f" (view {view})" if view else "")
+    return EndpointError(f"{shown}: the answer cannot be used ({type(error).__name__}: {clean(str(error), 120)}); "
+                         "does the endpoint hold an atmp-kg graph pushed by this version?")
+
+
+# ---------------------------------------------------------------- is there an atmp-kg graph?
+
+_GRAPH_OK: set[str] = set()
+
+
+def _expects_timeline() -> bool:
+    """True once the shipped ontology declares the derived timeline layer's rules."""
+    from .. import resources
+
+    try:
+        return any("DerivationRule" in p.read_text(encoding="utf-8") for p in resources.ontology_files())
+    except OSError:
+        return False
+
+
+def check_atmp_graph(endpoint: str, *, timeout: float, label: str | None = None) -> None:
+    """One ASK (two when it fails) that the endpoint holds an atmp-kg graph with the layers the
+    shipped views read; a clear line on how to push one otherwise. Once per endpoint and process."""
+    if endpoint in _GRAPH_OK:
+        return
+    label = label or _label(endpoint, "query")
+    onto = f"ASK {{ <{ONTOLOGY_IRI}> a <http://www.w3.org/2002/07/owl#Ontology> }}"
+    timeline = _expects_timeline()
+    first = f"ASK {{ ?rule a <{DERIVATION_RULE}> }}" if timeline else onto
+    # A fault here (refused, timed out, HTTP 500...) is the one the view would meet: it is
+    # reported at once, under the view's name, rather than after a second wait.
+    if _ask(endpoint, first, timeout, label):
+        _GRAPH_OK.add(endpoint)
+        return
+    has_onto = timeline and _ask(endpoint, onto, timeout, label)
+    graph = _default_graph_uri(endpoint)
+    push = f"`atmp-kg push --store STORE_URL --graph {graph}`" if graph else "`atmp-kg push --store STORE_URL` (see docs/endpoints.md)"
+    if has_onto:
+        raise EndpointError(f"{label}: the atmp-kg graph there has no derived timeline layer (no atmp:DerivationRule "
+                            f"node; it was pushed by an older atmp-kg); push it again with {push}")
+    raise EndpointError(f"{label}: the endpoint holds no atmp-kg graph (no <{ONTOLOGY_IRI}> owl:Ontology in the "
+                        f"graph it queries); push one with {push}"
+                        + ("" if graph else ", or name the graph with ?default-graph-uri=IRI"))
+
+
+def _ask(endpoint: str, text: str, timeout: float, label: str) -> bool:
+    creds = credentials(endpoint)
+
+    def parse(answer: Answer):
+        if answer.status != 200:
+            raise http_fault(answer, label, configured=bool(creds))
+        return _json_results(answer, label, "ASK", None).boolean
+
+    return send(_query_request(endpoint, text, "ASK"), timeout=timeout, label=label, creds=creds, parse=parse)
+
+
+def _default_graph_uri(endpoint: str) -> str | None:
+    values = urllib.parse.parse_qs(urllib.parse.urlsplit(endpoint).query).get("default-graph-uri")
+    return clean(values[0], 200) if values else None
 
 
 # ---------------------------------------------------------------- Graph Store Protocol
+
+_VIRTUOSO_GSP = ("/sparql-graph-crud-auth", "/sparql-graph-crud")
+
 
 def derive_query_endpoint(store_url: str) -> str | None:
     """The query endpoint that goes with a Graph Store URL, for the stores we know."""
@@ -401,10 +456,14 @@ def derive_query_endpoint(store_url: str) -> str | None:
     return None
 
 
+def _is_virtuoso_store(store_url: str) -> bool:
+    return urllib.parse.urlsplit(store_url).path.rstrip("/").endswith(_VIRTUOSO_GSP)
+
+
 def graph_url(store_url: str, graph: str | None) -> str:
     """The Graph Store Protocol URL of the default graph (?default) or a named one (?graph=IRI)."""
     if urllib.parse.urlsplit(store_url).query:
-        raise InputError(f"store {redact(store_url)}: give the store URL without a query string; "
+        raise InputError(f"store {clean(redact(store_url), 300)}: give the store URL without a query string; "
                          "use --graph IRI for a named graph")
     if graph is None:
         return store_url + "?default"
@@ -420,22 +479,30 @@ class PushResult:
     query_endpoint: str
 
 
+_NEEDS_GRAPH = ("Virtuoso's Graph Store has no default graph to replace; give --graph IRI "
+                "(then run the views with --endpoint 'http://HOST:PORT/sparql?default-graph-uri=IRI')")
+
+
 def put_graph(store_url: str, ntriples: bytes, *, graph: str | None, timeout: float) -> float:
     """Replace one graph with N-Triples in a single Graph Store Protocol PUT; returns seconds."""
     check_url(store_url, "store")
     target = graph_url(store_url, graph)
-    label = redact(target)
-    auth = credentials(store_url)
+    label = clean(redact(target), 300)
+    creds = credentials(store_url)
     request = urllib.request.Request(target, data=ntriples, method="PUT")
     request.add_header("Content-Type", "application/n-triples; charset=utf-8")
     request.add_header("User-Agent", USER_AGENT)
     request.add_header("Accept", "*/*")
-    if auth:
-        request.add_header("Authorization", _basic(*auth))
     started = time.perf_counter()
-    answer = send(request, timeout=timeout, label=label)
+    answer = send(request, timeout=timeout, label=label, creds=creds, probe=True)
     if answer.status not in (200, 201, 204):
-        raise _http_fault(answer, label, authenticated=bool(auth))
+        if answer.status == 500 and b"not configured to have default graph" in answer.body:
+            raise EndpointError(f"{label}: HTTP 500: {_NEEDS_GRAPH}")
+        hint = ""
+        if answer.status == 403 and urllib.parse.urlsplit(store_url).path.rstrip("/").endswith("/sparql-graph-crud"):
+            hint = ("; Virtuoso's /sparql-graph-crud writes as the anonymous SPARQL user: use "
+                    "/sparql-graph-crud-auth with ATMP_KG_USER and ATMP_KG_PASSWORD (a user with the SPARQL_UPDATE role)")
+        raise http_fault(answer, label, configured=bool(creds), hint=hint)
     return time.perf_counter() - started
 
 
@@ -448,12 +515,13 @@ def count_triples(query_endpoint: str, graph: str | None, *, timeout: float) -> 
         text = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     else:
         text = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-    results = run_remote(query_endpoint, text, timeout=timeout, where="the triple count")
+    results = run_remote(query_endpoint, text, timeout=timeout, where="the triple count", check_graph=False)
     values = results.values("n")
     try:
         return int(values[0]) if values and values[0] is not None else 0
     except ValueError:
-        raise EndpointError(f"{redact(query_endpoint)}: answered the triple count with {values[0]!r}") from None
+        raise EndpointError(f"{clean(redact(query_endpoint), 300)}: answered the triple count with "
+                            f"{clean(str(values[0]), 40)!r}") from None
 
 
 def check_graph_iri(graph: str) -> str:
@@ -476,11 +544,13 @@ def plan_push(store_url: str, *, graph: str | None = None, query_endpoint: str |
     check_url(store_url, "store")
     if graph is not None:
         check_graph_iri(graph)
+    elif _is_virtuoso_store(store_url):
+        raise InputError(f"store {clean(redact(store_url), 300)}: {_NEEDS_GRAPH}")
     target = graph_url(store_url, graph)
     if query_endpoint is None:
         query_endpoint = derive_query_endpoint(store_url)
         if query_endpoint is None:
-            raise InputError(f"store {redact(store_url)}: cannot tell its query endpoint; give --query-endpoint URL")
+            raise InputError(f"store {clean(redact(store_url), 300)}: cannot tell its query endpoint; give --query-endpoint URL")
     check_url(query_endpoint)
     return PushPlan(store_url=store_url, graph=graph, target=target, query_endpoint=query_endpoint)
 
@@ -491,3 +561,4 @@ def push(plan: PushPlan, ntriples: bytes, sent: int, *, timeout: float = 300.0) 
     held = count_triples(plan.query_endpoint, plan.graph, timeout=timeout)
     return PushResult(target=redact(plan.target), sent=sent, held=held, seconds=seconds,
                       query_endpoint=redact(plan.query_endpoint))
+

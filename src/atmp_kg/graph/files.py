@@ -179,12 +179,27 @@ _TTL_SKIP = re.compile(
     rb'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\'|<[^>\s]*>',
     re.DOTALL,
 )
-_VERSION_HINT = re.compile(rb"version\s*[\"']", re.IGNORECASE)
 _VERSION = re.compile(rb"(?<![A-Za-z0-9_:.\-\\\"'])(?:@version|(?i:version))(?=\s*\")")
 
 
+def _may_hold_version(data: bytes) -> bool:
+    """Whether "version" (any case) is anywhere followed by white space and a double quote: a
+    cheap first pass (bytes.lower and find run in C), since stripping strings and comments from
+    a large file takes seconds (3.5 s for 61 MB) and almost no file holds a candidate."""
+    low = data.lower()
+    i = low.find(b"version")
+    while i >= 0:
+        j = i + 7
+        while j < len(low) and low[j] in b" \t\r\n\x0b\x0c":
+            j += 1
+        if low[j:j + 1] == b'"':
+            return True
+        i = low.find(b"version", i + 1)
+    return False
+
+
 def _refuse_version(path: Path, data: bytes) -> None:
-    if not _VERSION_HINT.search(data):
+    if not _may_hold_version(data):
         return
     code = _TTL_SKIP.sub(lambda m: b'""' if m.group()[:1] in b"\"'" else b" ", data)
     if _VERSION.search(code):

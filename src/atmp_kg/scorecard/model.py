@@ -21,6 +21,8 @@ PHASES = [
     ("PostAuthorisationPhase", "Monitoring & Follow-up: after authorisation"),
 ]
 RISKS = "Risks: withdrawals, suspensions, refusals and commercial failure"
+EU_US = "EU and US"
+EU_US_TABLE = "Approved in the EU, the US or both"
 
 Runner = Callable[[str, dict], Results]
 
@@ -100,6 +102,8 @@ class _Builder:
         for e in take(lambda e: ("MarketLandscape" in e.get("aspects", "") or "DeveloperLandscape" in e.get("aspects", ""))):
             highlights.items.append(self._evidence_item(e, "From the literature and regulators"))
 
+        regions = self._eu_us_section()
+
         guide = Section("Guideline-Based Recommendations")
         for phase, title in PHASES:
             for e in take(lambda e, p=phase: p in e.get("phases", "") and (e["kind"] == "context" or e.get("official") == "true")):
@@ -156,7 +160,7 @@ class _Builder:
             text += f"; {kind})"
             original.items.append(Item(text, _split(r.get("cites"))[:1], None, kind="seed source"))
         original.empty = "No source about the seed paper is in the graph."
-        return [glance, highlights, guide, patient, practices, related, original]
+        return [glance, highlights, regions, guide, patient, practices, related, original]
 
     # ------------------------------------------------------------------ items
 
@@ -193,6 +197,44 @@ class _Builder:
                 figures=[{"value": counts.get("authorised", 0), "label": f"still authorised on {self.iso}"}]
                 + [{"value": v, "label": k} for k, v in sorted(ended.items())]))
         return items
+
+    def _eu_us_section(self) -> Section:
+        """The EU beside the US: the counts of eu-us-summary, the rows of eu-us (its table and
+        the lag chart's data) and the findings about the two regions."""
+        section = Section(EU_US)
+        rows = self.view("eu-us", as_of=self.iso)
+        section.empty = f"No advanced therapy was approved in the EU or the US by {self.iso}, according to the graph."
+        if not rows:
+            return section
+        [counts] = self.view("eu-us-summary", as_of=self.iso) or [{}]
+        n = {k: int(float(counts.get(k) or 0)) for k in ("both", "euOnly", "usOnly", "usFirst", "euFirst", "sameDay")}
+        median = counts.get("medianLagDays")
+        text = (f"By {self.iso}, {n['both']} advanced therapies had been approved in both the EU and the US, "
+                f"{n['euOnly']} in the EU only and {n['usOnly']} in the US only. Of those in both, the US came first "
+                f"for {n['usFirst']}, the EU for {n['euFirst']}" + (f", and {n['sameDay']} the same day" if n["sameDay"] else "")
+                + (f"; the median lag (EU date minus US date) is {_number(median)} days." if median not in (None, "")
+                   else "; no pair has two dated approvals, so there is no median lag."))
+        figures = [{"value": n["both"], "label": "in both the EU and the US"},
+                   {"value": n["euOnly"], "label": "EU only"}, {"value": n["usOnly"], "label": "US only"},
+                   {"value": n["usFirst"], "label": "the US first"}, {"value": n["euFirst"], "label": "the EU first"}]
+        if median not in (None, ""):
+            figures.append({"value": _number(median), "label": "median lag, days (EU minus US)"})
+        section.items.append(Item(text, sorted({c for r in rows for c in _split(r.get("cites"))}), "Summary",
+                                  kind="computed", figures=figures))
+        section.items += self._table_items("eu-us", rows, EU_US_TABLE, self._eu_us_text)
+        section.columns[EU_US_TABLE] = ["number", "name", "bla", "usName", "regions", "euDate", "usDate", "lagDays", "first"]
+        return section
+
+    def _eu_us_text(self, r: dict) -> str:
+        eu = f"EU {_day(r['euDate'])}" if r.get("euDate") else ("EU, undated" if r.get("regions") != "US only" else "")
+        us = f"US {_day(r['usDate'])}" if r.get("usDate") else ("US, undated" if r.get("regions") != "EU only" else "")
+        names = _product(r) + (f" [US: {r['usName']}]" if r.get("usName") and r["usName"].casefold() != _product(r).casefold() else "")
+        ids = ", ".join(x for x in (r.get("number"), f"BLA {r['bla']}" if r.get("bla") else None) if x)
+        text = f"{names} ({ids or 'no number known yet'}): {r.get('regions', '')}"
+        text += "; " + ", ".join(x for x in (eu, us) if x) if (eu or us) else ""
+        if r.get("lagDays"):
+            text += f"; {r['first']} first, lag {r['lagDays']} days" if r.get("first") != "same day" else "; the same day"
+        return text
 
     def _risk_item(self, r: dict) -> Item:
         text = f"{_product(r)}: {r['action']} on {_day(r['date'])}"
@@ -315,17 +357,26 @@ def _clip(text: str, n: int) -> str:
 
 def build_model(run: Runner, as_of: dt.date, *, generated: str | None = None) -> dict:
     """The scorecard as a JSON-ready dict (see the module docstring)."""
-    sections = _Builder(run, as_of).build()
-    _link_products(sections)
-    order: dict[str, int] = {}
-    for s in sections:
-        for it in s.items:
-            for c in sorted(set(it.cites)):
-                order.setdefault(c, len(order) + 1)
-    refs = run.citations(list(order))
-    missing = [c for c in order if c not in refs]
-    if missing:
-        raise ValueError(f"citations without a source in the graph: {missing[:3]}")
+    try:
+        sections = _Builder(run, as_of).build()
+        _link_products(sections)
+        order: dict[str, int] = {}
+        for s in sections:
+            for it in s.items:
+                for c in sorted(set(it.cites)):
+                    order.setdefault(c, len(order) + 1)
+        refs = run.citations(list(order))
+        missing = [c for c in order if c not in refs]
+        if missing:
+            raise ValueError(f"citations without a source in the graph: {missing[:3]}")
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as e:
+        # From an endpoint, rows the views' rules guarantee may be missing or malformed: that
+        # is the endpoint's answer (exit 3, naming the view), not a bug of ours.
+        if getattr(run, "endpoint", None) is None:
+            raise
+        from ..endpoints.client import unusable_answer
+
+        raise unusable_answer(run.endpoint, run.last_view, e) from None
     out_sections = []
     for s in sections:
         items = []
@@ -350,23 +401,7 @@ def build_model(run: Runner, as_of: dt.date, *, generated: str | None = None) ->
         if not items:
             sec["note"] = s.empty or f"No sourced content in the graph for this section as of {as_of.isoformat()}."
         out_sections.append(sec)
-    references = []
-    for iri, n in sorted(order.items(), key=lambda kv: kv[1]):
-        r = refs[iri]
-        ref = {"id": n, "citation": iri, "title": r["title"], "publisher": r.get("publisher"),
-               "date": r.get("issued"), "locator": r["locator"], "source": r["source"],
-               "source_type": r.get("sourceType")}
-        if r.get("doi"):
-            ref["doi"] = r["doi"]
-        if r.get("url"):
-            ref["url"] = r["url"]
-        if r.get("sha256"):
-            ref["sha256"] = r["sha256"]
-        if r.get("quote"):
-            ref["quote"] = r["quote"]
-        if r.get("accessed"):
-            ref["accessed"] = r["accessed"]
-        references.append({k: v for k, v in ref.items() if v is not None})
+    references = [reference(n, iri, refs[iri]) for iri, n in sorted(order.items(), key=lambda kv: kv[1])]
     return {
         "title": "ATMP translation in the EU: a sourced scorecard",
         "as_of": as_of.isoformat(),
@@ -374,6 +409,17 @@ def build_model(run: Runner, as_of: dt.date, *, generated: str | None = None) ->
         "sections": out_sections,
         "references": references,
     }
+
+
+def reference(n: int, iri: str, r: dict) -> dict:
+    """Reference n of a page: the citation's row of the citations view, without empty fields."""
+    ref = {"id": n, "citation": iri, "title": r["title"], "publisher": r.get("publisher"),
+           "date": r.get("issued"), "locator": r["locator"], "source": r["source"],
+           "source_type": r.get("sourceType")}
+    for key in ("doi", "url", "sha256", "quote", "accessed"):
+        if r.get(key):
+            ref[key] = r[key]
+    return {k: v for k, v in ref.items() if v is not None}
 
 
 def _link_products(sections: list[Section]) -> None:

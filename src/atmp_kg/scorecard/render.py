@@ -240,16 +240,9 @@ def _draw_chart(plt, rows: list[dict]) -> str:
 # ---------------------------------------------------------------------- HTML
 
 def to_html(model: dict, cards: Mapping[str, str] | None = None) -> str:
-    import jinja2
+    from ..pages import environment
 
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("atmp_kg.scorecard", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["runs"] = runs
-    template = env.get_template("scorecard.html.j2")
+    template = environment("atmp_kg.scorecard").get_template("scorecard.html.j2")
     return template.render(model=model, page=_page(model, cards or {}), chart=chart_svg(model))
 
 
@@ -274,9 +267,21 @@ def _page(model: dict, cards: Mapping[str, str]) -> dict:
                 g.update(kind="list", entries=merge_identical(items))
             groups.append(g)
         sections.append({"id": f"s{n}", "title": sec["title"], "count": len(sec["items"]), "note": sec.get("note"),
-                         "groups": groups})
+                         "groups": groups, "chart": _lag_chart(sec)})
     refs = [dict(ref, link=reference_link(ref)) for ref in model["references"]]
     return {"headline": headline, "sections": sections, "references": refs}
+
+
+def _lag_chart(sec: dict) -> str:
+    """The EU-US section's chart of lags, drawn from its table's rows; "" for other sections."""
+    from .model import EU_US_TABLE
+
+    rows = [it["row"] for it in sec["items"] if it.get("group") == EU_US_TABLE and it.get("row")]
+    if not rows:
+        return ""
+    from .charts_eu_us import lag_chart_svg
+
+    return lag_chart_svg(rows)
 
 
 def _table_row(it: dict, columns: list[str], cards: Mapping[str, str]) -> dict:

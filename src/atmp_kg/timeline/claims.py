@@ -22,14 +22,17 @@ class Claim:
 def weigh(ctx: Context, value: str, nodes: list[str]) -> Claim:
     f = ctx.facts
     cites = f.citations(nodes)
-    sources = sorted({f.source_of[c] for c in cites if c in f.source_of})
-    rank = max((f.rank(s) for s in sources), default=0)
-    best = [s for s in sources if f.rank(s) == rank]
-    dated = [f.issued[s] for s in best if s in f.issued]
+    source_of, issued = f.source_of.get, f.issued
+    by_cite = {c: source_of(c) for c in cites}
+    sources = sorted({s for s in by_cite.values() if s is not None})
+    ranks = {s: f.rank(s) for s in sources}
+    rank = max(ranks.values(), default=0)
+    best = [s for s in sources if ranks[s] == rank]
+    dated = [issued[s] for s in best if s in issued]
     latest = max(dated) if dated else None
-    chosen = {s for s in best if latest is None or f.issued.get(s) == latest}
-    key = min((c for c in cites if f.source_of.get(c) in chosen), default=cites[0] if cites else "")
-    first = min(sources, key=lambda s: (f.issued.get(s, "9999-99-99"), s)) if sources else ""
+    chosen = {s for s in best if latest is None or issued.get(s) == latest}
+    key = min((c for c in cites if by_cite[c] in chosen), default=cites[0] if cites else "")
+    first = min(sources, key=lambda s: (issued.get(s, "9999-99-99"), s)) if sources else ""
     return Claim(value, sorted(nodes), len(sources), rank, latest, key, first)
 
 

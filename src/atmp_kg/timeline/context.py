@@ -26,6 +26,14 @@ class Event:
     date: str
     key_citation: str
     actions: list[str]
+    dates_disagree: bool = False
+
+
+@dataclass
+class ApprovalFacts:
+    iri: str
+    date: str | None  # None: known only from an undated report
+    known_by: str
 
 
 @dataclass
@@ -34,3 +42,4 @@ class Context:
     out: Writer
     members: set[str] = field(default_factory=set)         # the ATMPs
     events: dict[str, list[Event]] = field(default_factory=dict)  # product -> its events
+    approvals: dict[tuple[str, str], ApprovalFacts] = field(default_factory=dict)  # (product, jurisdiction)

@@ -37,6 +37,9 @@ def end_of_period(value: str, datatype: str) -> str | None:
     return None
 
 
+_UNSEEN = object()
+
+
 class _Lookup:
     """subject -> object(s) of one property, fetched from the store's subject index on first use."""
 
@@ -50,11 +53,11 @@ class _Lookup:
         self._memo: dict = {}
 
     def get(self, node: str, default=None):
-        if node not in self._memo:
-            found = sorted(q.object.value for q in self._quads(self._named(node), self._p, None))
-            self._memo[node] = found if self._many else (found[0] if found else None)
-        v = self._memo[node]
-        return v if v not in (None, []) else default
+        v = self._memo.get(node, _UNSEEN)
+        if v is _UNSEEN:
+            found = sorted([q.object.value for q in self._quads(self._named(node), self._p, None)])
+            v = self._memo[node] = found if self._many else (found[0] if found else None)
+        return default if v is None or v == [] else v
 
     def __contains__(self, node: str) -> bool:
         return self.get(node) is not None
@@ -198,7 +201,8 @@ class Facts:
         return self.rank_of_type.get(self.source_type.get(source, ""), 0)
 
     def sources(self, node: str) -> list[str]:
-        return sorted({self.source_of[c] for c in self.cites.get(node, ()) if c in self.source_of})
+        source_of = self.source_of.get
+        return sorted({s for c in self.cites.get(node, ()) if (s := source_of(c)) is not None})
 
     def citations(self, nodes) -> list[str]:
         return sorted({c for n in nodes for c in self.cites.get(n, ())})

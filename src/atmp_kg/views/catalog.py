@@ -14,6 +14,12 @@ replaced: strings, IRIs and comments in the query are left alone, so a value can
 the structure of the query. The same bound text runs on the embedded engine and on any
 SPARQL 1.1 endpoint.
 
+A measure (`# returns: number`) may be written as its members, one row per counted thing, with
+`# aggregate: count ?x as ?n`, `percent ?flag as ?p` or `median ?days as ?m`: the catalog wraps
+the members in the aggregate, so the rule of what counts is written once and the members can be
+listed (`atmp-kg query NAME --members`). A one-row summary may be written as the measures it
+combines (`# combines: NAME NAME ...`): its text joins theirs, so no number is worked out twice.
+
 `# column: NAME -- meaning` lines explain the view's columns (`atmp-kg queries NAME` shows
 them); a header without them is still valid. A string parameter whose description says it
 is "the EMA product number" is checked as one before the view runs (product_number_hint):
@@ -61,7 +67,8 @@ class View:
     params: list[Param] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # column -> meaning, from the header
     returns: str | None = None     # "number" for a measure (one row, one number)
-    aggregate: str | None = None   # for a measure written as its members: "count ?x as ?y" or "percent ?flag as ?y"
+    aggregate: str | None = None   # for a measure written as its members: "count ?x as ?y", "percent ?flag as ?y", "median ?v as ?y"
+    combines: tuple[str, ...] = ()  # for a summary written as the measures it joins
 
     @property
     def source_text(self) -> str:
@@ -70,7 +77,10 @@ class View:
     @property
     def text(self) -> str:
         """The query to run: the file, or for a measure written as its members, the file wrapped
-        in the aggregate its header declares (so that it returns one row with one number)."""
+        in the aggregate its header declares (so that it returns one row with one number); for a
+        summary, the measures it combines, joined."""
+        if self.combines:
+            return combined_query(self)
         return aggregate_query(self.source_text, self.aggregate, where=str(self.path)) if self.aggregate else self.source_text
 
     @property
@@ -123,7 +133,7 @@ def parse_header(path: Path, text: str | None = None) -> View:
             break
         body = line[1:]
         m = re.match(r"^\s?([a-z]+):\s*(.*)$", body)
-        if m and m.group(1) in ("title", "description", "param", "column", "returns", "aggregate"):
+        if m and m.group(1) in ("title", "description", "param", "column", "returns", "aggregate", "combines"):
             key, value = m.group(1), m.group(2).strip()
             if key == "param":
                 pm = _PARAM_RE.match(value)
@@ -161,39 +171,89 @@ def parse_header(path: Path, text: str | None = None) -> View:
         if returns != "number":
             raise InputError(f"{path}: 'aggregate:' belongs to a measure; add 'returns: number'")
         aggregate_query("SELECT * WHERE {}", aggregate, where=str(path))  # checks the declaration
+    combines = tuple(fields.get("combines", "").split())
+    if "combines" in fields and not combines:
+        raise InputError(f"{path}: 'combines:' names no measure; write 'combines: NAME NAME ...'")
     return View(name=name, path=path, title=fields.get("title", name), description=fields.get("description", ""),
-                params=params, columns=columns, returns=returns, aggregate=aggregate)
+                params=params, columns=columns, returns=returns, aggregate=aggregate, combines=combines)
 
 
-_AGGREGATE = re.compile(r"^(count|percent)\s+\?([A-Za-z_][A-Za-z0-9_]*)\s+as\s+\?([A-Za-z_][A-Za-z0-9_]*)$", re.IGNORECASE)
+_AGGREGATE = re.compile(r"^(count|percent|median)\s+\?([A-Za-z_][A-Za-z0-9_]*)\s+as\s+\?([A-Za-z_][A-Za-z0-9_]*)$", re.IGNORECASE)
+_DECIMAL = f"<{XSD}decimal>"
 
 
-def aggregate_query(members: str, declaration: str, *, where: str = "measure") -> str:
-    """A measure's one-number query from its members query and its declared aggregate:
-    "count ?product as ?n" counts the distinct members; "percent ?flag as ?p" gives the share of the
-    members whose ?flag is true among those where it is bound (unbound when it is bound for none),
-    rounded to two decimals. The members query becomes a sub-select; its PREFIX lines move up."""
-    m = _AGGREGATE.match(declaration.strip())
-    if not m:
-        raise InputError(f"{where}: malformed 'aggregate: {declaration}'; write 'aggregate: count ?VAR as ?NAME' "
-                         "or 'aggregate: percent ?FLAG as ?NAME'")
-    kind, var, out = m.group(1).lower(), m.group(2), m.group(3)
+def _split_prologue(query: str) -> tuple[str, str]:
+    """(PREFIX/BASE lines, the rest), the header comments dropped."""
     prologue, body = [], []
     in_body = False
-    for line in members.splitlines():
+    for line in query.splitlines():
         if not in_body and (line.startswith("#") or not line.strip() or re.match(r"\s*(PREFIX|BASE)\b", line, re.I)):
             if not line.startswith("#"):
                 prologue.append(line)
             continue
         in_body = True
         body.append(line)
-    inner = "\n".join(body)
-    head = "\n".join(prologue)
+    return "\n".join(prologue), "\n".join(body)
+
+
+def aggregate_query(members: str, declaration: str, *, where: str = "measure") -> str:
+    """A measure's one-number query from its members query and its declared aggregate:
+    "count ?product as ?n" counts the distinct members; "percent ?flag as ?p" gives the share of the
+    members whose ?flag is true among those where it is bound (unbound when it is bound for none),
+    rounded to two decimals; "median ?days as ?m" the median of ?days over the members where it is
+    bound (the mean of the two middle values for an even count; unbound when there is none). The
+    members query becomes a sub-select; its PREFIX lines move up. Divisions are of decimals: an
+    engine may divide integers as integers (Virtuoso: 1/2 = 0)."""
+    m = _AGGREGATE.match(declaration.strip())
+    if not m:
+        raise InputError(f"{where}: malformed 'aggregate: {declaration}'; write 'aggregate: count ?VAR as ?NAME', "
+                         "'aggregate: percent ?FLAG as ?NAME' or 'aggregate: median ?VAR as ?NAME'")
+    kind, var, out = m.group(1).lower(), m.group(2), m.group(3)
+    head, inner = _split_prologue(members)
     if kind == "count":
         return f"{head}\nSELECT (COUNT(DISTINCT ?{var}) AS ?{out}) WHERE {{\n{{\n{inner}\n}}\n}}\n"
-    return (f"{head}\nSELECT ?{out} WHERE {{\n  {{ SELECT (COUNT(*) AS ?known) (SUM(IF(?{var}, 1, 0)) AS ?yes) WHERE {{\n"
-            f"{{\n{inner}\n}}\n  FILTER(BOUND(?{var})) }} }}\n  FILTER(?known > 0)\n"
-            f"  BIND(ROUND(10000 * ?yes / ?known) / 100 AS ?{out})\n}}\n")
+    if kind == "percent":
+        return (f"{head}\nSELECT ?{out} WHERE {{\n  {{ SELECT (COUNT(*) AS ?known) (SUM(IF(?{var}, 1, 0)) AS ?yes) WHERE {{\n"
+                f"{{\n{inner}\n}}\n  FILTER(BOUND(?{var})) }} }}\n  FILTER(?known > 0)\n"
+                f"  BIND(ROUND(10000 * {_DECIMAL}(?yes) / ?known) / 100 AS ?{out})\n}}\n")
+    # median: each distinct value with how many members have it (k), joined with every other, gives
+    # how many members lie below it and up to it of n; the middle one or two values are those whose
+    # span [below, upto) holds position (n-1)/2 or n/2.
+    def counted(v: str, k: str) -> str:
+        return f"{{ SELECT ?{v} (COUNT(*) AS ?{k}) WHERE {{ {{ SELECT (?{var} AS ?{v}) WHERE {{\n{inner}\n}} }} FILTER(BOUND(?{v})) }} GROUP BY ?{v} }}"
+
+    # BOUND and COALESCE because rdflib makes one group of nothing when no member has a value
+    ranked = (f"{{ SELECT ?value (SUM(IF(BOUND(?other) && ?other < ?value, ?k2, 0)) AS ?below) "
+              f"(SUM(IF(BOUND(?other) && ?other <= ?value, ?k2, 0)) AS ?upto) (SUM(COALESCE(?k2, 0)) AS ?n) WHERE {{\n"
+              f"{counted('value', 'k')}\n{counted('other', 'k2')}\n}} GROUP BY ?value }}")
+    return (f"{head}\nSELECT ?{out} WHERE {{\n  OPTIONAL {{\n"
+            f"    {{ SELECT (MIN(?value) AS ?lower) WHERE {{ {ranked} FILTER(2 * ?below <= ?n - 1 && ?n - 1 < 2 * ?upto) }} }}\n"
+            f"    {{ SELECT (MIN(?value) AS ?upper) WHERE {{ {ranked} FILTER(2 * ?below <= ?n && ?n < 2 * ?upto) }} }}\n"
+            f"    BIND(({_DECIMAL}(?lower) + ?upper) / 2 AS ?{out})\n  }}\n}}\n")
+
+
+def combined_query(view: View) -> str:
+    """A summary's query: one row that joins the one-row queries of the measures it combines, each
+    OPTIONAL so that a measure with no value leaves its column empty rather than the row out."""
+    views = catalog()
+    prologue: list[str] = []
+    parts, columns = [], []
+    for name in view.combines:
+        measure = views.get(name)
+        if measure is None or not measure.is_measure:
+            raise InputError(f"{view.path}: 'combines:' names {name!r}, which is not a measure in queries/")
+        missing = sorted({p.name for p in measure.params} - {p.name for p in view.params})
+        if missing:
+            raise InputError(f"{view.path}: measure {name} takes parameter {missing[0]}, which the summary does not declare")
+        head, body = _split_prologue(measure.text)
+        prologue += [line for line in head.splitlines() if line.strip() and line not in prologue]
+        parts.append(f"  OPTIONAL {{\n{body}\n  }}")
+        columns += list(measure.columns)
+    if view.columns and list(view.columns) != columns:
+        raise InputError(f"{view.path}: its columns ({', '.join(view.columns)}) are not those of the measures it "
+                         f"combines ({', '.join(columns)})")
+    select = " ".join(f"?{c}" for c in columns)
+    return "\n".join(prologue) + f"\nSELECT {select} WHERE {{\n" + "\n".join(parts) + "\n}\n"
 
 
 def catalog() -> dict[str, View]:

@@ -38,6 +38,8 @@ class ViewRunner:
         self._execute = execute      # (text, where) -> Results
         self.views = catalog()
         self._cache: dict[str, Results] = {}
+        self.endpoint: str | None = None  # set for an endpoint: bad answers are then the endpoint's fault
+        self.last_view = ""
 
     @classmethod
     def local(cls, store, timeout: float = 60.0) -> "ViewRunner":
@@ -45,11 +47,18 @@ class ViewRunner:
 
     @classmethod
     def remote(cls, endpoint: str, timeout: float) -> "ViewRunner":
-        return cls(lambda text, where: run_query(text, endpoint=endpoint, timeout=timeout, where=where))
+        from ..endpoints.client import tag_rows
+
+        # rows from an endpoint name the view they came from when a value a caller needs is missing
+        runner = cls(lambda text, where: tag_rows(run_query(text, endpoint=endpoint, timeout=timeout, where=where),
+                                                  endpoint, where))
+        runner.endpoint = endpoint
+        return runner
 
     def __call__(self, name: str, params: dict, *, members: bool = False) -> Results:
         from .catalog import bind, with_values
 
+        self.last_view = name
         view = self.views[name]
         params = dict(params)
         values = params.pop("__values__", None)
@@ -59,6 +68,10 @@ class ViewRunner:
         if text not in self._cache:
             self._cache[text] = self._execute(text, str(view.path))
         return self._cache[text]
+
+    def execute(self, text: str, where: str = "query") -> Results:
+        """Run bound query text that is no view (the product-name lookup) on the same graph."""
+        return self._execute(text, where)
 
     def citations(self, iris: list[str]) -> dict[str, dict]:
         """Citation IRI -> its row of the citations view (locator, quote, source title, ...)."""

@@ -256,9 +256,10 @@ def _validate(store, imported: list[Imported], *, note=_quiet) -> None:
     if problems:
         names = ", ".join(i.name for i in imported)
         first = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise NotConforming(f"{names}: the graph with this snapshot does not conform: {first.focus}: {first.message.rstrip('.')}{more}; "
-                            "the workspace is unchanged")
+        count = f" ({len(problems)} problems, the first:)" if len(problems) > 1 else ""
+        # The outcome comes first: a long shape message is clipped at the end of the line.
+        raise NotConforming(f"{names}: not added, the workspace is unchanged; the graph with this snapshot "
+                            f"does not conform{count}: {first.focus}: {first.message.rstrip('.')}")
 
 
 def remove(key: str, *, home=None, note: Callable[[str], None] = _quiet) -> Snapshot:

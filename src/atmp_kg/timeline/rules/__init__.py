@@ -6,6 +6,7 @@ rdfs:label and rdfs:comment, so that an analyst reads the rule where the derived
 and apply(ctx), which writes the rule's nodes. Later rules read what earlier ones derived.
 """
 
-from . import approvals, classes, events, evidence_dating, holders_and_names, membership, snapshots, status
+from . import (approvals, classes, events, evidence_dating, holders_and_names, membership, region_pairs, snapshots,
+               status)
 
-RULES = [membership, snapshots, events, classes, status, holders_and_names, approvals, evidence_dating]
+RULES = [membership, snapshots, events, classes, status, holders_and_names, approvals, region_pairs, evidence_dating]

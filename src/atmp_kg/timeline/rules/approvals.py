@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..context import RULE, Context, derived_iri
+from ..context import RULE, ApprovalFacts, Context, derived_iri
 from ..facts import ATMP, PROV, RDF_TYPE
 
 NAME = "approvals"
@@ -75,6 +75,7 @@ def apply(ctx: Context) -> None:
                     f.value_of(c, ATMP + "accessed") != known for o in basis_nodes for c in f.cites.get(o, ()))
                 date, basis = (known, "reported") if dated else (None, "undated report")
                 key = min(c for o in basis_nodes for c in f.cites.get(o, ()))
+            ctx.approvals[(product, jurisdiction)] = ApprovalFacts(iri, date, known)
             out.iri(iri, RDF_TYPE, ATMP + "Approval")
             out.iri(iri, ATMP + "product", product)
             out.iri(iri, ATMP + "approvedIn", jurisdiction)
@@ -85,6 +86,8 @@ def apply(ctx: Context) -> None:
             out.iri(iri, ATMP + "keyCitation", key)
             out.iris(iri, PROV + "wasDerivedFrom", basis_nodes)
             out.iri(iri, PROV + "wasGeneratedBy", RULE + NAME)
+            if event is not None and event.dates_disagree:
+                out.boolean(iri, ATMP + "datesDisagree", True)
             if event is not None:
                 out.iris(iri, ATMP + "authorisationType", sorted({t for a in event.actions for t in type_of.get(a, ())}))
             if jurisdiction == ATMP + "EuropeanUnion" and event is not None:

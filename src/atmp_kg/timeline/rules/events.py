@@ -69,4 +69,4 @@ def apply(ctx: Context) -> None:
                 write_claim(ctx, claim_iri, "DateClaim", iri, c, NAME)
                 out.date(claim_iri, ATMP + "date", c.value)
         ctx.events.setdefault(product, []).append(
-            Event(iri, product, kind, preferred.value, preferred.key_citation, sorted(actions)))
+            Event(iri, product, kind, preferred.value, preferred.key_citation, sorted(actions), len(claims) > 1))
