@@ -228,3 +228,29 @@ def test_diff_by_dates_in_the_workspace_finds_exactly_the_edits(workspace, edite
         kind, number, before, after = next(e for e in expected if e[:2] == (c["kind"], c["number"]))
         assert before in (c["before"] or "") or before == c["before"]
         assert after is None and c["after"] is None or after in c["after"]
+
+
+def test_a_failed_change_closes_its_store_before_removing_it(tmp_path):
+    """The frames of an error keep the store open (RocksDB holds its lock and writes its files
+    when it closes, which brought a removed generation back as a CURRENT and a MANIFEST);
+    release closes it, so that discard removes it for good."""
+    import pyoxigraph as ox
+
+    from atmp_kg.workspace import generations as gen
+
+    target = tmp_path / ("store-0002" + gen.PARTIAL)
+
+    def fail(store):
+        raise ValueError("a corrupt file")
+
+    try:
+        store = ox.Store(str(target))
+        fail(store)
+    except ValueError as e:
+        store = None
+        with pytest.raises(OSError, match="lock"):
+            ox.Store(str(target))  # still open: the traceback's frames hold it
+        gen.release(e)
+        ox.Store(str(target))      # closed: it opens again
+        gen.discard(tmp_path, "store-0002")
+    assert not target.exists()

@@ -68,6 +68,16 @@ def finish(folder: Path, name: str) -> None:
     (folder / (name + PARTIAL)).rename(folder / name)
 
 
+def release(error: BaseException) -> None:
+    """Close every store that the failed change still holds: the frames of the error's traceback
+    keep their locals, and an open RocksDB store writes its files when it closes, so a
+    generation removed while open comes back (a CURRENT and a MANIFEST) once it is collected."""
+    import traceback
+
+    traceback.clear_frames(error.__traceback__)
+    gc.collect()
+
+
 def discard(folder: Path, name: str) -> None:
     for p in (folder / (name + PARTIAL), folder / name):
         shutil.rmtree(p, ignore_errors=True)

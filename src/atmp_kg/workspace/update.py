@@ -86,6 +86,7 @@ def _rebuild(folder: Path, manifest: Manifest, snapshots: list[Snapshot], *, not
     from ..timeline import derive
 
     name = gen.next_name(folder)
+    store = None
     try:
         store = gen.fresh(folder, name, [folder / s.turtle for s in snapshots])
         derived = derive(store)
@@ -97,7 +98,9 @@ def _rebuild(folder: Path, manifest: Manifest, snapshots: list[Snapshot], *, not
                        snapshots=list(snapshots))
         _commit(folder, manifest, new, {})
         return new
-    except BaseException:
+    except BaseException as e:
+        store = None
+        gen.release(e)
         gen.discard(folder, name)
         raise
 
@@ -125,6 +128,7 @@ def update(paths: list[str | Path], *, url: str | None = None, all_medicines: bo
         old = read_manifest(folder)
         name = None
         tmp = None
+        store = None
         try:
             files = [Path(p) for p in paths]
             labels = {p: str(p) for p in files}
@@ -203,7 +207,9 @@ def update(paths: list[str | Path], *, url: str | None = None, all_medicines: bo
             _commit(folder, old, new, {s.turtle: i.turtle for s, i in zip(added, imported)})
             report.added = added
             return report
-        except BaseException:
+        except BaseException as e:
+            store = None
+            gen.release(e)
             if name:
                 gen.discard(folder, name)
             _forget_new_files(folder, old)
