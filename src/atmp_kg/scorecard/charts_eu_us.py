@@ -1,9 +1,8 @@
 """The EU-US lag chart: for each advanced therapy approved in both regions, the days from its US
 licensure to its EU approval, as an inline SVG (matplotlib), from the rows of the eu-us view.
 
-Drawn like render.chart_svg: a fixed svg.hashsalt and no date in the metadata, so that the same
-rows give the same bytes; text is kept as text (svg.fonttype none) and drawn literally
-(text.parse_math off), so that a name with a dollar sign is never read as mathtext.
+Drawn through scorecard.svg, like the chart per year: the same rows give the same bytes, and a
+name with a dollar sign is never read as mathtext.
 """
 
 from __future__ import annotations
@@ -31,12 +30,7 @@ def lag_rows(rows: list[dict]) -> list[tuple[str, int]]:
 
 def lag_chart_svg(rows: list[dict], *, title: str | None = None) -> str:
     """The chart as an SVG string (from "<svg"), or "" when no row has a lag."""
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from .svg import drawing, svg_of
 
     data = lag_rows(rows)
     if not data:
@@ -44,7 +38,7 @@ def lag_chart_svg(rows: list[dict], *, title: str | None = None) -> str:
     labels = [label for label, _ in data]
     lags = [lag for _, lag in data]
     colours = [US_FIRST if d > 0 else EU_FIRST if d < 0 else SAME_DAY for d in lags]
-    with matplotlib.rc_context({"svg.hashsalt": "atmp-kg", "svg.fonttype": "none", "text.parse_math": False}):
+    with drawing() as plt:
         fig, ax = plt.subplots(figsize=(8.5, max(2.4, 0.28 * len(data) + 1.2)), dpi=100)
         positions = list(range(len(data)))
         ax.barh(positions, lags, color=colours, height=0.7)
@@ -60,8 +54,4 @@ def lag_chart_svg(rows: list[dict], *, title: str | None = None) -> str:
         ax.spines[["top", "right"]].set_visible(False)
         ax.margins(x=0.12)
         fig.tight_layout()
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "atmp-kg (matplotlib)"})
-        plt.close(fig)
-    svg = buf.getvalue()
-    return svg[svg.index("<svg"):]
+        return svg_of(fig, plt)

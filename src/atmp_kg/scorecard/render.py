@@ -184,17 +184,14 @@ def merge_identical(items: list[dict]) -> list[dict]:
 
 def chart_svg(model: dict) -> str:
     """Authorisations (up) and ends of authorisation (down) per year and class, as inline SVG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from .svg import drawing
 
     rows = [it["row"] for s in model["sections"] for it in s["items"]
             if it.get("group") == CHART_GROUP and it.get("row")]
     if not rows:
         return ""
     # Class labels are graph text: drawn literally, never parsed as mathtext ($...$).
-    with matplotlib.rc_context({"svg.hashsalt": "atmp-kg", "svg.fonttype": "none", "text.parse_math": False}):
+    with drawing() as plt:
         return _draw_chart(plt, rows)
 
 
@@ -205,7 +202,7 @@ def _chart_label(text: str) -> str:
 
 
 def _draw_chart(plt, rows: list[dict]) -> str:
-    import io
+    from .svg import svg_of
 
     years = list(range(min(int(r["year"]) for r in rows), max(int(r["year"]) for r in rows) + 1))
     classes = sorted({r["class"] for r in rows})
@@ -230,11 +227,7 @@ def _draw_chart(plt, rows: list[dict]) -> str:
     ax.spines[["top", "right"]].set_visible(False)
     ax.yaxis.get_major_locator().set_params(integer=True)
     fig.tight_layout()
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "atmp-kg (matplotlib)"})
-    plt.close(fig)
-    svg = buf.getvalue()
-    return svg[svg.index("<svg"):]
+    return svg_of(fig, plt)
 
 
 # ---------------------------------------------------------------------- HTML
