@@ -125,16 +125,18 @@ def _merge_reps(results: list[dict]) -> dict:
 
 # ---------------------------------------------------------------- the steps of one workload
 
+STEPS = ("load", "validate", "views", "scorecard", "export")
+
+
 def bench_workload(run: Runner, name: str, wl: dict, args) -> dict:
     files = wl["files"]
     reps = args.reps
-    out: dict = {}
     params = {"as_of": AS_OF, "number": wl.get("history_number", HISTORY_NUMBER)}
 
+    out: dict = {step: {} for step in STEPS}  # a step left out (--steps) stays empty
     # load: one process per repetition
     log(f"{name}: load")
-    out["load"] = {}
-    for engine in ["lib", "raw", "raw-store-load"]:
+    for engine in (["lib", "raw", "raw-store-load"] if "load" in args.steps else []):
         rs = []
         for _ in range(reps):
             rs.append(run.step({"step": "load", "engine": engine, "files": files}, args.timeout))
@@ -142,14 +144,24 @@ def bench_workload(run: Runner, name: str, wl: dict, args) -> dict:
                 break
         out["load"][engine] = _merge_reps(rs)
 
+    # The baselines below hold the same graph as the library's store: the files plus the
+    # derived timeline layer (written once by the library; steps.step_layer).
+    layer = run.step({"step": "layer", "engine": "lib", "files": files, "layer": str(run.specs / f"{name}-layer.nt")},
+                     args.timeout)
+    if "error" in layer:
+        raise RuntimeError(f"{name}: deriving the timeline layer for the baselines failed: {layer['error']}")
+    with_layer = [*files, str(run.specs / f"{name}-layer.nt")]
+
     # validate: one process per repetition; a slow run is not repeated
     log(f"{name}: validate")
-    out["validate"] = {}
     val_engines = ["hybrid", "pyshacl"] + (["pyshacl-lib"] if name == "shipped" and not args.quick else [])
+    if "validate" not in args.steps:
+        val_engines = []
     for engine in val_engines:
         rs = []
         for _ in range(reps):
-            rs.append(run.step({"step": "validate", "engine": engine, "files": files}, args.validate_timeout,
+            rs.append(run.step({"step": "validate", "engine": engine, "files": with_layer if engine == "pyshacl" else files},
+                               args.validate_timeout,
                                bound=args.validate_timeout))
             if "error" in rs[-1] or rs[-1]["end_to_end"] > args.slow_validate:
                 break
@@ -162,17 +174,18 @@ def bench_workload(run: Runner, name: str, wl: dict, args) -> dict:
     # that a view that runs away can be stopped; small graphs run all views in one process.
     from atmp_kg.views.catalog import catalog
 
-    names = list(catalog())
+    names = list(catalog()) if "views" in args.steps else []
     out["views"] = {v: {} for v in names}
     batched = (wl.get("triples") or 0) <= BATCH_VIEWS_UP_TO
-    for engine in ["lib", "raw"]:
+    for engine in ["lib", "raw"] if names else []:
         groups = [names] if batched else [[v] for v in names]
         for group in groups:
             if engine == "raw" and len(group) == 1 and out["views"][group[0]]["lib"].get("error") == "timeout":
                 out["views"][group[0]][engine] = {"error": "skipped: the library run timed out (same engine, same query text)"}
                 continue
             log(f"{name}: views {engine} {group[0] if len(group) == 1 else '(all)'}")
-            spec = {"step": "views", "engine": engine, "files": files, "views": group, "params": params,
+            spec = {"step": "views", "engine": engine, "files": with_layer if engine == "raw" else files,
+                    "views": group, "params": params,
                     "reps": reps, "slow": args.slow}
             r = run.step(spec, args.view_timeout * len(group) + _load_allowance(wl), bound=args.view_timeout)
             for v in group:
@@ -185,21 +198,21 @@ def bench_workload(run: Runner, name: str, wl: dict, args) -> dict:
 
     # scorecard: build_model + render markdown; the baseline replays the same query texts
     log(f"{name}: scorecard")
-    out["scorecard"] = {}
-    for engine, replay in [("lib", None), ("raw", "lib")]:
+    for engine, replay in [("lib", None), ("raw", "lib")] if "scorecard" in args.steps else []:
         texts = run.specs / f"{name}-scorecard-{replay or engine}.texts.json"
         if replay and "error" in out["scorecard"].get(replay, {}):
             out["scorecard"][engine] = {"error": f"skipped: the {replay} scorecard did not finish, so there are no query texts to replay"}
             continue
-        spec = {"step": "scorecard", "engine": "raw" if replay else engine, "files": files, "params": params,
+        spec = {"step": "scorecard", "engine": "raw" if replay else engine, "files": with_layer if replay else files,
+                "params": params,
                 "reps": reps, "slow": args.slow, "texts_file": str(texts)}
         out["scorecard"][engine] = run.step(spec, args.scorecard_timeout + _load_allowance(wl), bound=args.scorecard_timeout)
 
     # export: JSON-LD
     log(f"{name}: export")
-    out["export"] = {}
-    for engine in ["lib", "raw", "raw-nt"]:
-        out["export"][engine] = run.step({"step": "export", "engine": engine, "files": files, "reps": reps,
+    for engine in ["lib", "raw", "raw-nt"] if "export" in args.steps else []:
+        out["export"][engine] = run.step({"step": "export", "engine": engine,
+                                          "files": with_layer if engine.startswith("raw") else files, "reps": reps,
                                           "slow": args.slow}, args.timeout)
     return out
 
@@ -307,7 +320,12 @@ def main() -> None:
     ap.add_argument("--validate-timeout", type=float, default=1800.0)
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds for any other step")
     ap.add_argument("--no-workspace", action="store_true", help="skip the workspace steps (issue 16)")
+    ap.add_argument("--steps", default=",".join(STEPS), help="comma-separated subset of: " + ", ".join(STEPS))
+    ap.add_argument("--no-cli", action="store_true", help="skip the CLI start-up step")
     args = ap.parse_args()
+    args.steps = [s for s in args.steps.split(",") if s]
+    if unknown := sorted(set(args.steps) - set(STEPS)):
+        ap.error(f"--steps: unknown step {unknown[0]!r}; the steps: {', '.join(STEPS)}")
     if args.reps is None:
         args.reps = 1 if args.quick else 3
     args.slow = 20.0           # a single run slower than this is not repeated
@@ -336,7 +354,7 @@ def main() -> None:
         partial = Path(args.out) / "results.partial.json"
         partial.parent.mkdir(parents=True, exist_ok=True)
         partial.write_text(json.dumps(results, indent=1, ensure_ascii=False))
-    results["cli"] = bench_cli(cli_n)
+    results["cli"] = {} if args.no_cli else bench_cli(cli_n)
     if not args.no_workspace:
         results["workspace"] = workspace_bench.bench(work, quick=args.quick, reps=args.reps, code=json.dumps(code_fingerprint()),
                                                      as_of=AS_OF, number=HISTORY_NUMBER)

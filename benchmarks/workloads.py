@@ -9,8 +9,8 @@ Workloads (each is a list of RDF files; the ontology is added by every step, as 
   "unit" per product (the product, every node whose atmp:product or atmp:appliesTo is the
   product: observations, regulatory actions, classifications, challenge statements; the
   citations those nodes derive from; the sources only that product's citations use). The rest
-  (evidence layer: findings, recommendations, context, challenge concepts, shared sources such as
-  the EMA exports) is the "base", included once. Units are cloned, cycling over the products,
+  (evidence layer: findings, recommendations, context, challenge concepts, the US licences of the
+  Purple Book import, shared sources such as the EMA exports) is the "base", included once. Units are cloned, cycling over the products,
   with fresh IRIs and fresh product numbers (EMEA/H/C/1NNNNN, IRIs minted from them), until the
   store (ontology + data) holds N triples. A handful of must-fail fixtures from
   tests/fixtures/shapes/invalid/ (IRIs renamed per fixture) add real violations, core and
@@ -115,8 +115,9 @@ class _Template:
         from atmp_kg import resources
 
         data = ROOT / "data"
+        # The Purple Book import too: the EU-US statements of the curated data cite its source.
         files = sorted((data / "ema-imports").glob("*.ttl")) + sorted((data / "curated").glob("*.ttl")) \
-            + sorted((data / "evidence").glob("*.ttl"))
+            + sorted((data / "evidence").glob("*.ttl")) + sorted((data / "fda-imports").glob("*.ttl"))
         self.files = files
         triples = list(dict.fromkeys(_triples(files)))  # de-duplicated, order kept
         by_subject: dict = defaultdict(list)
