@@ -16,18 +16,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..errors import InputError
-
-RDF_SUFFIXES = {
-    ".ttl": "TURTLE",
-    ".nt": "N_TRIPLES",
-    ".nq": "N_QUADS",
-    ".trig": "TRIG",
-    ".jsonld": "JSON_LD",
-    ".json": "JSON_LD",
-    ".rdf": "RDF_XML",
-    ".owl": "RDF_XML",
-    ".xml": "RDF_XML",
-}
+from .formats import RDF_SUFFIXES
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:

@@ -6,7 +6,6 @@ so that the embedded engine and a remote endpoint can be compared row for row.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass, field
@@ -36,6 +35,8 @@ class Results:
         from ..sanitize import csv_cell
 
         buf = io.StringIO()
+        import csv
+
         w = csv.writer(buf, lineterminator="\r\n")
         if self.boolean is not None:
             w.writerow(["boolean"])
