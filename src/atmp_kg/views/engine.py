@@ -44,7 +44,8 @@ def run_local(store, text: str, *, where: str = "query", timeout: float | None =
 
 class _Worker:
     """A daemon thread with a large stack that runs the jobs put to it, one at a time. Workers
-    are reused: starting a thread with a 1 GiB stack took 0.36 ms, as long as a small view."""
+    are reused: starting a thread with a 1 GiB stack was measured at 0.1-0.36 ms, against
+    0.03 ms for handing a job to an idle worker; a small view takes 0.3 ms."""
 
     def __init__(self) -> None:
         import queue

@@ -37,8 +37,6 @@ class UpdateReport:
     derived: int = 0
 
 
-# ---------------------------------------------------------------- changing
-
 def _fingerprints() -> dict:
     return {"quick": quick_fingerprint(), "content": content_fingerprint()}
 
