@@ -168,6 +168,8 @@ _DIRECTION = re.compile(rb"--(?:ltr|rtl)")
 
 def _may_hold_rdf12(data: bytes) -> bool:
     return any(mark in data for mark in _RDF12_MARKS) or (b"--" in data and _DIRECTION.search(data) is not None)
+
+
 # The VERSION directive of Turtle/TriG 1.2, outside strings, IRIs and comments.
 _TTL_SKIP = re.compile(
     rb'#[^\n\r]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''

@@ -32,11 +32,11 @@ class Results:
     def to_csv(self, *, raw: bool = False) -> str:
         """RFC 4180 CSV. Cells a spreadsheet would run as a formula (= + - @ tab CR at the
         start) get a leading apostrophe unless raw (sanitize.csv_cell)."""
+        import csv
+
         from ..sanitize import csv_cell
 
         buf = io.StringIO()
-        import csv
-
         w = csv.writer(buf, lineterminator="\r\n")
         if self.boolean is not None:
             w.writerow(["boolean"])
