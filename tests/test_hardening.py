@@ -525,6 +525,40 @@ def test_the_local_timeout_gives_up_a_long_evaluation(tmp_path):
     assert elapsed < 20, elapsed
 
 
+def _cross_product_store(n: int):
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.extend(ox.Quad(ox.NamedNode(f"http://e/s{i}"), ox.NamedNode("http://e/p"), ox.Literal(str(i)),
+                         ox.DefaultGraph()) for i in range(n))
+    return store
+
+
+def test_a_query_after_a_timeout_does_not_wait_for_the_abandoned_one():
+    # Query workers are reused; the one a timeout gave up is still evaluating (here for about
+    # 5 s: 300^3 rows) and must be given no new job, or the next query would wait behind it.
+    from atmp_kg.errors import InputError
+    from atmp_kg.views.engine import run_local
+
+    store = _cross_product_store(300)
+    with pytest.raises(InputError, match="--timeout 0.2"):
+        run_local(store, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z }", timeout=0.2)
+    started = time.monotonic()
+    rows = run_local(store, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x }", timeout=30).rows
+    assert time.monotonic() - started < 2
+    assert rows == [{"n": {"type": "literal", "value": "300", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]
+
+
+def test_queries_reuse_their_worker_threads():
+    import threading as th
+
+    from atmp_kg.views.engine import in_worker
+
+    first = in_worker(th.current_thread, 5, "query")
+    assert first is not th.main_thread() and first.name == "atmp-kg-query"
+    assert all(in_worker(th.current_thread, 5, "query") is first for _ in range(20))
+
+
 def test_ctrl_c_stops_a_long_local_evaluation(tmp_path):
     q = tmp_path / "slow.rq"
     q.write_text(SLOW)

@@ -33,7 +33,7 @@ def path(kind: str) -> Path:
 
 def rdf_files(folder: Path) -> list[Path]:
     """RDF files below a folder, in a stable order."""
-    from .graph.files import RDF_SUFFIXES
+    from .graph.formats import RDF_SUFFIXES
 
     return sorted(
         p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in RDF_SUFFIXES
@@ -51,8 +51,8 @@ def shape_files() -> list[Path]:
 
 def data_files() -> list[Path]:
     # data/ema/ and data/fda/ hold the source files and their manifests (JSON, not JSON-LD).
-    sources = (path("data") / "ema", path("data") / "fda")
-    return [p for p in rdf_files(path("data")) if not any(s in p.parents for s in sources)]
+    data = path("data")
+    return [p for p in rdf_files(data) if p.relative_to(data).parts[0] not in ("ema", "fda")]
 
 
 def context_file() -> Path:

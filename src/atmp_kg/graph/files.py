@@ -16,18 +16,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..errors import InputError
-
-RDF_SUFFIXES = {
-    ".ttl": "TURTLE",
-    ".nt": "N_TRIPLES",
-    ".nq": "N_QUADS",
-    ".trig": "TRIG",
-    ".jsonld": "JSON_LD",
-    ".json": "JSON_LD",
-    ".rdf": "RDF_XML",
-    ".owl": "RDF_XML",
-    ".xml": "RDF_XML",
-}
+from .formats import RDF_SUFFIXES
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -171,8 +160,16 @@ def _refuse_deep_json(path: Path, data: bytes) -> None:
 
 # RDF 1.2 syntax in Turtle, TriG, N-Triples and N-Quads: triple terms and reified triples
 # (<<), annotations ({|), reifiers (~) and directional language tags (--ltr, --rtl). Only a
-# file holding one of these is checked term by term, after parsing.
-_RDF12_HINT = re.compile(rb"<<|\{\||~|--(?:ltr|rtl)")
+# file holding one of these is checked term by term, after parsing. Searched for one by one:
+# bytes.find runs at memory speed, where one regex with alternatives took 0.44 s on 60 MB.
+_RDF12_MARKS = (b"~", b"<<", b"{|")
+_DIRECTION = re.compile(rb"--(?:ltr|rtl)")
+
+
+def _may_hold_rdf12(data: bytes) -> bool:
+    return any(mark in data for mark in _RDF12_MARKS) or (b"--" in data and _DIRECTION.search(data) is not None)
+
+
 # The VERSION directive of Turtle/TriG 1.2, outside strings, IRIs and comments.
 _TTL_SKIP = re.compile(
     rb'#[^\n\r]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
@@ -274,7 +271,7 @@ def load_into(store, path: Path) -> None:
 
     name = RDF_SUFFIXES[path.suffix.lower()]
     data = _checked_bytes(path, name)
-    if name not in _NATIVE_FORMATS or _RDF12_HINT.search(data):
+    if name not in _NATIVE_FORMATS or _may_hold_rdf12(data):
         # Quads as Python objects: checked for RDF 1.2 terms on the way.
         quads = parse_quads(path, data)
         store.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)

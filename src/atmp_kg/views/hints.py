@@ -11,7 +11,6 @@ closest ones.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Callable
 
@@ -87,6 +86,8 @@ def _by_name(names: dict[str, set[str]]) -> dict[str, set[str]]:
 
 
 def _closest(wanted: str, by_name: dict[str, set[str]], names: dict[str, set[str]]) -> str:
+    import difflib  # only when a value is wrong
+
     close = [n for n in by_name if len(wanted) >= 3 and wanted in n] or difflib.get_close_matches(
         wanted, list(by_name), n=3, cutoff=0.6)
     matches = sorted({n for c in close for n in by_name[c]})[:5]
@@ -94,6 +95,8 @@ def _closest(wanted: str, by_name: dict[str, set[str]], names: dict[str, set[str
 
 
 def _closest_number(number: str, names: dict[str, set[str]]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(number[-6:], [n[-6:] for n in names], n=3, cutoff=0.8)
     return f"; closest: {', '.join(_label('EMEA/H/C/' + d, names) for d in close)}" if close else ""
 

@@ -6,7 +6,6 @@ so that the embedded engine and a remote endpoint can be compared row for row.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass, field
@@ -33,6 +32,8 @@ class Results:
     def to_csv(self, *, raw: bool = False) -> str:
         """RFC 4180 CSV. Cells a spreadsheet would run as a formula (= + - @ tab CR at the
         start) get a leading apostrophe unless raw (sanitize.csv_cell)."""
+        import csv
+
         from ..sanitize import csv_cell
 
         buf = io.StringIO()

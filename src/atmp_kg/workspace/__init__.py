@@ -3,7 +3,7 @@
 `open_graph(data, home)` is the one place that decides which graph a command reads:
 exactly the files given (--data); else the workspace, when there is one (a pyoxigraph store
 on disk, opened read-only in about 10 ms, never re-parsed); else the shipped graph.
-See layout.py for the folder, update.py for the changes.
+See layout.py for the folder, reading.py for opening it, update.py for the changes.
 """
 
 from __future__ import annotations
@@ -24,17 +24,19 @@ def open_graph(data: Sequence[str | Path] | None = None, home: str | Path | None
                ontology: bool = True, note: Callable[[str], None] = _quiet):
     """A pyoxigraph Store holding the graph a command reads (ontology, data, derived layer);
     ontology=False leaves the ontology's triples out."""
-    from ..graph.store import load_store
-
     if data:
+        from ..graph.store import load_store
+
         return load_store(list(data), ontology=ontology)
     from .layout import read_manifest
 
     folder = locate(home)
     manifest = read_manifest(folder)
     if manifest is None:
+        from ..graph.store import load_store
+
         return load_store(None, ontology=ontology)
-    from .update import ensure_current
+    from .reading import ensure_current
 
     store = ensure_current(folder, manifest, note=note)
     return store if ontology else _without_ontology(store)

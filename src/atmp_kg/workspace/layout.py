@@ -135,10 +135,9 @@ def shipped_files() -> list[Path]:
 
 
 def _rules_files() -> list[Path]:
-    # The derived layer is a function of the timeline rules too: new rules, new layer.
-    from .. import timeline
-
-    return sorted(Path(timeline.__file__).parent.rglob("*.py"))
+    # The derived layer is a function of the timeline rules too: new rules, new layer. (Found
+    # beside this package rather than by importing atmp_kg.timeline, which every start would pay.)
+    return sorted((Path(__file__).parent.parent / "timeline").rglob("*.py"))
 
 
 def quick_fingerprint() -> str:

@@ -37,35 +37,6 @@ class UpdateReport:
     derived: int = 0
 
 
-# ---------------------------------------------------------------- reading
-
-def ensure_current(folder: Path, manifest: Manifest, *, note: Callable[[str], None] = _quiet):
-    """The workspace's store, opened read-only; rebuilt first (once) if the shipped graph or
-    the timeline rules changed since it was built (an upgrade of atmp-kg, an edited data/)."""
-    if manifest.shipped.get("quick") != quick_fingerprint():
-        if manifest.shipped.get("content") != content_fingerprint():
-            try:
-                with locked(folder):
-                    current = read_manifest(folder) or manifest
-                    if current.shipped.get("content") != content_fingerprint():
-                        note(f"note: the shipped graph changed since the workspace {folder} was built; rebuilding its store")
-                        manifest = _rebuild(folder, current, current.snapshots, note=note)
-                    else:
-                        manifest = current
-            except InputError:
-                note(f"warning: the workspace {folder} is being changed by another command; reading its current store")
-        else:
-            manifest.shipped["quick"] = quick_fingerprint()  # same content, new file times
-            try:
-                with locked(folder):
-                    write_manifest(folder, manifest)
-            except InputError:
-                pass
-    return gen.open_read_only(folder, manifest)
-
-
-# ---------------------------------------------------------------- changing
-
 def _fingerprints() -> dict:
     return {"quick": quick_fingerprint(), "content": content_fingerprint()}
 
