@@ -550,13 +550,11 @@ def test_a_query_after_a_timeout_does_not_wait_for_the_abandoned_one():
 
 
 def test_queries_reuse_their_worker_threads():
-    import threading as th
-
     from atmp_kg.views.engine import in_worker
 
-    first = in_worker(th.current_thread, 5, "query")
-    assert first is not th.main_thread() and first.name == "atmp-kg-query"
-    assert all(in_worker(th.current_thread, 5, "query") is first for _ in range(20))
+    first = in_worker(threading.current_thread, 5, "query")
+    assert first is not threading.main_thread() and first.name == "atmp-kg-query"
+    assert all(in_worker(threading.current_thread, 5, "query") is first for _ in range(20))
 
 
 def test_ctrl_c_stops_a_long_local_evaluation(tmp_path):

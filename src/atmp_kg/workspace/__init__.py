@@ -11,17 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .layout import locate
+from .layout import locate, quiet
 
 __all__ = ["open_graph", "graph_files", "locate"]
 
 
-def _quiet(message: str) -> None:
-    pass
-
-
 def open_graph(data: Sequence[str | Path] | None = None, home: str | Path | None = None, *,
-               ontology: bool = True, note: Callable[[str], None] = _quiet):
+               ontology: bool = True, note: Callable[[str], None] = quiet):
     """A pyoxigraph Store holding the graph a command reads (ontology, data, derived layer);
     ontology=False leaves the ontology's triples out."""
     if data:

@@ -33,6 +33,10 @@ FORMAT = 1
 PARTIAL = ".partial"  # suffix of anything an unfinished change left behind
 
 
+def quiet(message: str) -> None:
+    """The `note` of a workspace operation whose caller wants no notes."""
+
+
 def locate(home: str | os.PathLike | None = None) -> Path:
     """The workspace folder: --home, else $ATMP_KG_HOME, else the user's data folder."""
     if home:

@@ -8,14 +8,10 @@ from typing import Callable
 
 from ..errors import InputError
 from .generations import open_read_only
-from .layout import Manifest, content_fingerprint, locked, quick_fingerprint, read_manifest, write_manifest
+from .layout import Manifest, content_fingerprint, locked, quick_fingerprint, quiet, read_manifest, write_manifest
 
 
-def _quiet(message: str) -> None:
-    pass
-
-
-def ensure_current(folder: Path, manifest: Manifest, *, note: Callable[[str], None] = _quiet):
+def ensure_current(folder: Path, manifest: Manifest, *, note: Callable[[str], None] = quiet):
     """The workspace's store, opened read-only; rebuilt first (once) if the shipped graph or
     the timeline rules changed since it was built (an upgrade of atmp-kg, an edited data/)."""
     if manifest.shipped.get("quick") != quick_fingerprint():

@@ -17,12 +17,8 @@ from typing import Callable
 from ..errors import InputError, NotConforming
 from . import generations as gen
 from .layout import (PARTIAL, Manifest, Snapshot, content_fingerprint, locate, locked, now,
-                     quick_fingerprint, read_manifest, shipped_snapshots, write_manifest)
+                     quick_fingerprint, quiet, read_manifest, shipped_snapshots, write_manifest)
 from .sources import EMA, Imported, import_snapshot, sha256_of
-
-
-def _quiet(message: str) -> None:
-    pass
 
 
 @dataclass
@@ -52,7 +48,7 @@ def _commit(folder: Path, old: Manifest | None, new: Manifest, files: dict[str, 
     gen.collect(folder, new, keep_previous=old.store if old else None)
 
 
-def _rebuild(folder: Path, manifest: Manifest, snapshots: list[Snapshot], *, note=_quiet) -> Manifest:
+def _rebuild(folder: Path, manifest: Manifest, snapshots: list[Snapshot], *, note=quiet) -> Manifest:
     """A fresh generation from the shipped files and the given snapshots (caller holds the lock)."""
     from ..timeline import derive
 
@@ -82,7 +78,7 @@ def _slug(item: Imported) -> str:
 
 
 def update(paths: list[str | Path], *, url: str | None = None, all_medicines: bool = False, home=None,
-           timeout: float = 60.0, progress: bool = False, note: Callable[[str], None] = _quiet,
+           timeout: float = 60.0, progress: bool = False, note: Callable[[str], None] = quiet,
            generated_on: str | None = None) -> UpdateReport:
     """Import the files (and the download, if url), validate the graph with them, add them."""
     from ..diff import Side, between
@@ -225,7 +221,7 @@ def _default_graph():
     return ox.DefaultGraph()
 
 
-def _validate(store, imported: list[Imported], *, note=_quiet) -> None:
+def _validate(store, imported: list[Imported], *, note=quiet) -> None:
     """The graph with the new snapshots must conform; else nothing is added."""
     from .check import check
 
@@ -239,7 +235,7 @@ def _validate(store, imported: list[Imported], *, note=_quiet) -> None:
                             f"does not conform{count}: {first.focus}: {first.message.rstrip('.')}")
 
 
-def remove(key: str, *, home=None, note: Callable[[str], None] = _quiet) -> Snapshot:
+def remove(key: str, *, home=None, note: Callable[[str], None] = quiet) -> Snapshot:
     """Remove one added snapshot (named by its date, file name or sha256 prefix)."""
     folder = locate(home)
     with locked(folder):
