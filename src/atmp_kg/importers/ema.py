@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import math
 import re
 import sys
 from dataclasses import dataclass, field
@@ -157,7 +158,9 @@ def _resembles(header: str, known: str) -> tuple[float, float]:
     import difflib
 
     def weight(ws):
-        return sum(1 / _WORD_FIELDS.get(w, 1) for w in ws)
+        # fsum: exactly rounded whatever the set's order (which the hash seed changes), so a
+        # header equal to a known name scores exactly 1 and always wins over a longer name.
+        return math.fsum(1 / _WORD_FIELDS.get(w, 1) for w in ws)
 
     def known_word(w):
         for v in (w, w[:-3] + "y" if w.endswith("ies") else w[:-1] if w.endswith("s") else w):
