@@ -51,6 +51,24 @@ def test_exports_are_deterministic(shipped_store, exports):
     assert export(shipped_store, "nt") == exports["nt"]
 
 
+@pytest.mark.parametrize("fmt", ["nt", "json-ld"])
+def test_exports_do_not_depend_on_the_hash_seed(tmp_path, fmt):
+    """Two processes with different string hashing (set and dict order of strings) export the
+    shipped graph, timeline layer included, byte for byte alike."""
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for seed in ("1", "9"):
+        out = tmp_path / f"seed-{seed}.{fmt}"
+        subprocess.run([sys.executable, "-m", "atmp_kg", "--home", str(tmp_path / f"home-{seed}"),
+                        "export", "--format", fmt, "-o", str(out)],
+                       check=True, env={**os.environ, "PYTHONHASHSEED": seed})
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] and len(outs[0]) > 1_000_000
+
+
 def test_published_context_file_matches_the_inline_context():
     from atmp_kg.graph.export import context_document
     from atmp_kg.resources import context_file

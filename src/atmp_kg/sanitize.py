@@ -7,18 +7,18 @@ that starts with = + - @ is run as a formula. Each function here does one such j
 
 from __future__ import annotations
 
-import re
+from .lazy_re import LazyPattern
 
 # Whole escape sequences first (CSI ... final byte, OSC/DCS/APC/PM ... ST or BEL, two-byte
 # ESC x), so that no "[31m" is left behind; then every other control character: C0 but for
 # tab/newline (handled by the caller), DEL, C1, and the bidirectional overrides and isolates
 # that reorder what a reader sees (U+202A-U+202E, U+2066-U+2069).
-_ESCAPES = re.compile(
+_ESCAPES = LazyPattern(
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, erase
     r"|(?:\x1b[\]P^_X]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC, DCS...: title, links
     r"|\x1b[ -~]"  # two-byte escapes (reset, charset)
 )
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROLS = LazyPattern(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def strip_controls(text: str) -> str:
@@ -35,7 +35,7 @@ def one_line(text: str) -> str:
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_PLAIN_NUMBER = LazyPattern(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def csv_cell(value: str) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 import click
 
 from ..errors import AtmpKgError, InputError
+from ..lazy_re import LazyPattern
 
 DATA_OPTION = click.option(
     "--data", "data", multiple=True, metavar="PATH",
@@ -64,7 +65,7 @@ def to_file(output: str | None) -> bool:
 
 MAX_ERROR = 600  # characters of one error line; a longer message is clipped in the middle
 # C0/C1 controls and DEL, and the Unicode controls that reorder or hide text on a terminal.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROLS = LazyPattern("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def one_line(text: str, limit: int = MAX_ERROR) -> str:

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from .. import resources
 from ..errors import InputError
+from ..lazy_re import LazyPattern
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAM_TYPES = ("date", "integer", "decimal", "boolean", "string", "iri")
@@ -106,13 +107,13 @@ class View:
         }
 
 
-_PARAM_RE = re.compile(
+_PARAM_RE = LazyPattern(
     r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>[a-z]+)"
     r'(?:\s*=\s*(?:"(?P<quoted>[^"]*)"|(?P<default>\S+)))?\s*(?:--\s*(?P<desc>.*))?$'
 )
 
 
-_COLUMN_RE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:--\s*(?P<desc>.*))?$")
+_COLUMN_RE = LazyPattern(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:--\s*(?P<desc>.*))?$")
 
 
 def parse_header(path: Path, text: str | None = None) -> View:
@@ -178,7 +179,7 @@ def parse_header(path: Path, text: str | None = None) -> View:
                 params=params, columns=columns, returns=returns, aggregate=aggregate, combines=combines)
 
 
-_AGGREGATE = re.compile(r"^(count|percent|median)\s+\?([A-Za-z_][A-Za-z0-9_]*)\s+as\s+\?([A-Za-z_][A-Za-z0-9_]*)$", re.IGNORECASE)
+_AGGREGATE = LazyPattern(r"^(count|percent|median)\s+\?([A-Za-z_][A-Za-z0-9_]*)\s+as\s+\?([A-Za-z_][A-Za-z0-9_]*)$", re.IGNORECASE)
 _DECIMAL = f"<{XSD}decimal>"
 
 
@@ -303,7 +304,7 @@ def _escape_string(value: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_IRI_FORBIDDEN = LazyPattern(r'[\x00-\x20<>"{}|^`\\]')
 
 
 def _valid_iri(raw: str) -> bool:
@@ -360,11 +361,11 @@ def term_for(param: Param, raw: str, *, today: dt.date | None = None) -> str:
 
 # Tokens the binder must step over: comments, long and short strings, IRIs. Everything else
 # is scanned for ?var / $var.
-_SKIP = re.compile(
+_SKIP = LazyPattern(
     r'''#[^\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
     r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\x00-\x20]*>'''
 )
-_VAR = re.compile(r"[?$]([A-Za-z_0-9][A-Za-z_0-9\u00B7\u0300-\u036F\u203F-\u2040]*)")
+_VAR = LazyPattern(r"[?$]([A-Za-z_0-9][A-Za-z_0-9\u00B7\u0300-\u036F\u203F-\u2040]*)")
 
 
 def _segments(text: str):
@@ -434,7 +435,7 @@ def parse_assignments(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
     return out
 
 
-_FORM = re.compile(
+_FORM = LazyPattern(
     r"^\s*(?:(?:BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)\s*)*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b",
     re.IGNORECASE,
 )
@@ -479,7 +480,7 @@ def with_values(text: str, var: str, iris: list[str]) -> str:
     raise InputError("a VALUES restriction needs a query with a WHERE clause")
 
 
-_DATASET = re.compile(r"(?<![?$\w])FROM\s+(?:NAMED\s+)?<", re.IGNORECASE)  # not the variable ?from
+_DATASET = LazyPattern(r"(?<![?$\w])FROM\s+(?:NAMED\s+)?<", re.IGNORECASE)  # not the variable ?from
 
 
 def dataset_clause(text: str) -> bool:
@@ -487,7 +488,7 @@ def dataset_clause(text: str) -> bool:
     return any(is_code and _DATASET.search(chunk + "<") for is_code, chunk in _segments(text))
 
 
-_GROUP_CONCAT = re.compile(
+_GROUP_CONCAT = LazyPattern(
     r"GROUP_CONCAT\s*\((?:[^()]|\([^()]*\))*?(?:;\s*separator\s*=\s*(\"[^\"]*\"|'[^']*'))?\s*\)\s*AS\s*[?$](\w+)",
     re.IGNORECASE,
 )
@@ -503,7 +504,7 @@ def list_columns(text: str) -> dict[str, str]:
     return {m.group(2): (m.group(1)[1:-1] if m.group(1) else " ") for m in _GROUP_CONCAT.finditer(text)}
 
 
-_PROJECTION_TOKEN = re.compile(r"\(|\)|\{|[?$][A-Za-z_0-9]+|\b(?:SELECT|AS|WHERE|FROM)\b|\*", re.IGNORECASE)
+_PROJECTION_TOKEN = LazyPattern(r"\(|\)|\{|[?$][A-Za-z_0-9]+|\b(?:SELECT|AS|WHERE|FROM)\b|\*", re.IGNORECASE)
 
 
 def projected_variables(text: str) -> list[str] | None:

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import InputError
+from ..lazy_re import LazyPattern
 
 MAX_QUERY_CHARS = 262_144
 MAX_NESTING = 100
@@ -32,13 +33,13 @@ MAX_NESTING = 100
 # Lexical states: code, "short", 'short', """long""", '''long''', # comment, <iri>.
 C, S1, S2, L1, L2, CM, IRI = range(7)
 _QUOTE = {S1: '"', S2: "'", L1: '"', L2: "'"}
-_EVENTS = re.compile(r"[\"'#<>\\\n\r(){}\[\]]")
-_EVENTS_IN_IRI = re.compile(r"[\"'#<>\\\n\r(){}\[\]\x00-\x20]")
-SERVICE_LETTERS = _SERVICE = re.compile("service", re.IGNORECASE)
+_EVENTS = LazyPattern(r"[\"'#<>\\\n\r(){}\[\]]")
+_EVENTS_IN_IRI = LazyPattern(r"[\"'#<>\\\n\r(){}\[\]\x00-\x20]")
+SERVICE_LETTERS = _SERVICE = LazyPattern("service", re.IGNORECASE)
 # Before SERVICE: the rest of a variable, or of a prefixed name's local part (no dot: a
 # dot may end the triple).
-_IN_VARIABLE = re.compile(r"[?$][A-Za-z0-9_]*\Z")
-_IN_LOCAL_NAME = re.compile(r"(?<![A-Za-z0-9_.:%\\?$-])(?:[A-Za-z][A-Za-z0-9_-]*|_)?:(?:[A-Za-z0-9_][A-Za-z0-9_-]*)?\Z")
+_IN_VARIABLE = LazyPattern(r"[?$][A-Za-z0-9_]*\Z")
+_IN_LOCAL_NAME = LazyPattern(r"(?<![A-Za-z0-9_.:%\\?$-])(?:[A-Za-z][A-Za-z0-9_-]*|_)?:(?:[A-Za-z0-9_][A-Za-z0-9_-]*)?\Z")
 
 
 @dataclass
@@ -57,11 +58,12 @@ def scan(text: str) -> Scan:
         return found
     # A reading is (state, characters still to skip: the rest of an escape or a triple quote).
     states = {(C, 0)}
+    events, events_in_iri = _EVENTS.compiled().search, _EVENTS_IN_IRI.compiled().search
     depth = best = h = i = 0
     n = len(text)
     while i < n and states:
         if all(skip == 0 for _, skip in states):
-            m = (_EVENTS_IN_IRI if any(st == IRI for st, _ in states) else _EVENTS).search(text, i)
+            m = (events_in_iri if any(st == IRI for st, _ in states) else events)(text, i)
             pos = m.start() if m else n
             code = (C, 0) in states
             while h < len(hits) and hits[h] < pos:  # nothing changes between events

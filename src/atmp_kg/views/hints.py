@@ -11,16 +11,16 @@ closest ones.
 
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 from ..errors import InputError
+from ..lazy_re import LazyPattern
 from ..namespaces import ATMP
 from .catalog import View
 from .results import Results
 
-NUMBER = re.compile(r"EMEA/H/C/[0-9]{6}")
-_DIGITS = re.compile(r"(?<![0-9])([0-9]{6})(?![0-9])")
+NUMBER = LazyPattern(r"EMEA/H/C/[0-9]{6}")
+_DIGITS = LazyPattern(r"(?<![0-9])([0-9]{6})(?![0-9])")
 
 PRODUCTS_QUERY = f"""SELECT DISTINCT ?number ?name WHERE {{
   ?product <{ATMP}productNumber> ?number .
