@@ -193,6 +193,32 @@ def test_deriving_again_gives_the_same_layer():
     assert export(store, "nt") == first
 
 
+def test_the_rules_read_the_same_facts_whatever_part_of_the_layer_is_loaded_yet(shipped_store):
+    """derive() loads each rule's output while the next rules run: what the rules read (the scans
+    and lookups of Facts) must not see derived triples, loaded or not."""
+    from atmp_kg.graph.store import load_store
+    from atmp_kg.timeline.facts import ATMP, PROV, Facts
+
+    primary = load_store(None, derive=False)
+    with_layer, without = Facts(shipped_store), Facts(primary)  # shipped_store holds the whole layer
+    assert len(shipped_store) > len(primary) + 1000
+    assert with_layer.product == without.product
+    assert with_layer.cites == without.cites and with_layer.source_of == without.source_of
+    assert with_layer.single(ATMP + "date") == without.single(ATMP + "date")
+    assert with_layer.kinds(ATMP + "Interval") == {} == without.kinds(ATMP + "Interval")
+    event = next(iter(with_layer.kinds(ATMP + "RegulatoryAction")))
+    derived = "https://w3id.org/atmp-kg/id/timeline/product/EMEA-H-C-004090/approval/EuropeanUnion"
+    assert any(True for _ in shipped_store.quads_for_pattern(_iri(derived), None, None))
+    assert with_layer.value_of(derived, PROV + "wasGeneratedBy") is None
+    assert with_layer.value_of(event, ATMP + "product") == without.value_of(event, ATMP + "product") is not None
+
+
+def _iri(value):
+    import pyoxigraph as ox
+
+    return ox.NamedNode(value)
+
+
 def test_the_layer_travels_with_the_export(shipped_store):
     from atmp_kg.graph.export import export
 

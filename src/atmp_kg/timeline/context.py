@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..namespaces import ID
-from .facts import Facts
+from .facts import RULE, TIMELINE, Facts
 from .writer import Writer
 
-TIMELINE = ID + "timeline/"
-RULE = ID + "rule/"
+__all__ = ["RULE", "TIMELINE", "ApprovalFacts", "Context", "Event", "derived_iri"]
 
 
 def derived_iri(node: str, *parts: str) -> str:

@@ -3,7 +3,8 @@
 One index scan per property (pyoxigraph's quads_for_pattern), then plain dictionaries: the rules
 need a handful of properties of a few node kinds, and a scan is an order of magnitude cheaper per
 triple than a SPARQL join (measured in benchmarks/README.md). Deprecated assertions are left out
-here, once, so that no rule ever sees them.
+here, once, so that no rule ever sees them. So are derived nodes: derive() loads each rule's output
+while the next rules run, and what a rule reads must not depend on how far that load has got.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ DCT = PREFIXES["dcterms"]
 SKOS = PREFIXES["skos"]
 XSD = PREFIXES["xsd"]
 PRODUCT_BASE = ID + "product/"
+# where derived nodes live: every triple the rules write has a subject under one of these
+TIMELINE = ID + "timeline/"
+RULE = ID + "rule/"
+_DERIVED = (TIMELINE, RULE)
 
 
 def end_of_period(value: str, datatype: str) -> str | None:
@@ -37,38 +42,6 @@ def end_of_period(value: str, datatype: str) -> str | None:
     return None
 
 
-_UNSEEN = object()
-
-
-class _Lookup:
-    """subject -> object(s) of one property, fetched from the store's subject index on first use."""
-
-    def __init__(self, store, predicate: str, many: bool = False) -> None:
-        import pyoxigraph as ox
-
-        self._quads = store.quads_for_pattern
-        self._named = ox.NamedNode
-        self._p = ox.NamedNode(predicate)
-        self._many = many
-        self._memo: dict = {}
-
-    def get(self, node: str, default=None):
-        v = self._memo.get(node, _UNSEEN)
-        if v is _UNSEEN:
-            found = sorted([q.object.value for q in self._quads(self._named(node), self._p, None)])
-            v = self._memo[node] = found if self._many else (found[0] if found else None)
-        return default if v is None or v == [] else v
-
-    def __contains__(self, node: str) -> bool:
-        return self.get(node) is not None
-
-    def __getitem__(self, node: str):
-        v = self.get(node)
-        if v is None:
-            raise KeyError(node)
-        return v
-
-
 class Facts:
     def __init__(self, store) -> None:
         import pyoxigraph as ox
@@ -78,9 +51,10 @@ class Facts:
         self.deprecated = set(self.values(ATMP + "deprecates").values_flat())
         self.subclasses = self._subclass_closure()
         self.product = self.single(ATMP + "product")
-        # looked up node by node: the rules need the citations of a fraction of the nodes
-        self.cites = _Lookup(store, PROV + "wasDerivedFrom", many=True)
-        self.source_of = _Lookup(store, DCT + "source")
+        # node -> its citations (sorted), citation -> its source; deprecated nodes keep theirs. One
+        # scan each: at 1M triples, 0.6 s less than looking up the nodes the rules ask about one by one
+        self.cites = {s: sorted(vs) for s, vs in self.values(PROV + "wasDerivedFrom").items()}
+        self.source_of = {s: min(vs) for s, vs in self.values(DCT + "source").items()}
         # what the ontology says the rules should know
         self.implies_status = self.single(ATMP + "impliesStatus")
         self.status_group = self.single(ATMP + "statusGroup")
@@ -99,14 +73,16 @@ class Facts:
 
     # ------------------------------------------------------------------ scanning
 
-    def _pairs(self, predicate: str):
-        ox = self._ox
-        for q in self._store.quads_for_pattern(None, ox.NamedNode(predicate), None):
-            yield q.subject.value, q.object
+    def _pairs(self, predicate: str) -> list:
+        """(subject IRI, object term) of every primary triple of `predicate`."""
+        quads = self._store.quads_for_pattern(None, self._ox.NamedNode(predicate), None)
+        return [(s, q.object) for q in quads if not (s := q.subject.value).startswith(_DERIVED)]
 
     def value_of(self, node: str, predicate: str) -> str | None:
         """One property of one node, looked up in the store (for properties few nodes need)."""
         ox = self._ox
+        if node.startswith(_DERIVED):
+            return None
         for q in self._store.quads_for_pattern(ox.NamedNode(node), ox.NamedNode(predicate), None):
             return q.object.value
         return None
@@ -185,7 +161,7 @@ class Facts:
             for cls in below:  # least specific first, so a more specific class overwrites
                 for q in self._store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(cls)):
                     node = q.subject.value
-                    if node not in self.deprecated:
+                    if node not in self.deprecated and not node.startswith(_DERIVED):
                         found[node] = cls
             cache[base] = found
         return cache[base]

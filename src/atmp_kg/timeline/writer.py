@@ -1,4 +1,4 @@
-"""Writes the derived layer as N-Triples text, loaded into the store in one native load."""
+"""Writes the derived layer as N-Triples text; derive() loads it natively, rule by rule."""
 
 from __future__ import annotations
 
@@ -53,3 +53,9 @@ class Writer:
 
     def ntriples(self) -> bytes:
         return ("\n".join(self.lines) + "\n").encode("utf-8") if self.lines else b""
+
+    def take(self) -> bytes:
+        """The triples written so far, as N-Triples; the writer starts again empty."""
+        data = self.ntriples()
+        self.lines = []
+        return data

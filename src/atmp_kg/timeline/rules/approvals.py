@@ -44,8 +44,9 @@ def apply(ctx: Context) -> None:
     prime_of = f.single(ATMP + "prime")
     type_of = f.multi(ATMP + "authorisationType")
     observations: dict[str, list[str]] = {}
+    is_observation = f.kinds(ATMP + "Observation")
     for obs, day in observed_on.items():
-        if obs in f.product and f.is_a(obs, ATMP + "Observation"):
+        if obs in f.product and obs in is_observation:
             observations.setdefault(f.product[obs], []).append(obs)
     exports = {s for s, t in f.source_type.items() if t == ATMP + "DatabaseExport"}
 
@@ -96,19 +97,25 @@ def apply(ctx: Context) -> None:
                     out.date(iri, ATMP + "opinionDate", min(opinions))
                     out.integer(iri, ATMP + "daysFromOpinion", _days(min(opinions), event.date))
             obs = sorted(observations.get(product, ()), key=lambda o: (observed_on[o], o))
-            listed = [o for o in obs if observed_on[o] >= known and o in orphan_of and from_export(o)]
-            ever_orphan = any(orphan_of.get(o) in ("true", "1") for o in obs)
-            _at_approval(ctx, iri, obs, observed_on, orphan_of, known, "orphan",
-                         later=[o for o in listed if orphan_of[o] in ("true", "1")] or ([] if ever_orphan else listed[:1]))
-            _at_approval(ctx, iri, obs, observed_on, prime_of, known, "prime",
-                         later=[o for o in obs if o in prime_of and from_export(o)])
+
+            def later_orphan(obs=obs, known=known):
+                listed = [o for o in obs if observed_on[o] >= known and o in orphan_of and from_export(o)]
+                ever_orphan = any(orphan_of.get(o) in ("true", "1") for o in obs)
+                return [o for o in listed if orphan_of[o] in ("true", "1")] or ([] if ever_orphan else listed[:1])
+
+            def later_prime(obs=obs):
+                return [o for o in obs if o in prime_of and from_export(o)]
+
+            _at_approval(ctx, iri, obs, observed_on, orphan_of, known, "orphan", later_orphan)
+            _at_approval(ctx, iri, obs, observed_on, prime_of, known, "prime", later_prime)
 
 
 def _at_approval(ctx, iri, obs, observed_on, flag_of, known, name, later) -> None:
-    """Write <name>AtApproval from the observations of the approval day, else from the first of `later`."""
+    """Write <name>AtApproval from the observations of the approval day, else from the first that
+    later() gives (asked for only then: it reads every observation's citations)."""
     out = ctx.out
     same_day = [o for o in obs if observed_on[o] == known and o in flag_of]
-    chosen = same_day or later[:1]
+    chosen = same_day or later()[:1]
     if not chosen:
         return
     value = any(flag_of[o] in ("true", "1") for o in chosen)

@@ -28,16 +28,21 @@ def apply(ctx: Context) -> None:
     f = ctx.facts
     observed_on = f.single(ATMP + "observedOn")
     licences = set(f.of_class(ATMP + "BiologicsLicence"))
+    is_observation = f.kinds(ATMP + "Observation")
+    key_of: dict[str, str] = {}  # each export repeats a name: normalise each spelling once
     for aspect in _ASPECTS:
         values = f.single(aspect)
         per_product: dict[str, dict[str, str]] = defaultdict(dict)
         for obs in sorted(values):
             product = f.product.get(obs)
-            if (product in ctx.members or product in licences) and obs in observed_on and f.is_a(obs, ATMP + "Observation"):
+            if (product in ctx.members or product in licences) and obs in observed_on and obs in is_observation:
                 per_product[product].setdefault(observed_on[obs], obs)  # sorted: the first IRI wins
         for product in sorted(per_product):
             points = []
             for day, obs in sorted(per_product[product].items()):
                 text = values[obs]
-                points.append(Point(day, _NOT_ALNUM.sub("", text.lower()), text, obs, min(f.cites.get(obs, [""]))))
+                key = key_of.get(text)
+                if key is None:
+                    key = key_of[text] = _NOT_ALNUM.sub("", text.lower())
+                points.append(Point(day, key, text, obs, min(f.cites.get(obs, [""]))))
             write_intervals(ctx, product, aspect, points, NAME)

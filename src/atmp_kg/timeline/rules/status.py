@@ -41,20 +41,29 @@ def apply(ctx: Context) -> None:
     observed_on = f.single(ATMP + "observedOn")
     status_of = f.single(ATMP + "status")
     observations: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    is_observation = f.kinds(ATMP + "Observation")
     for obs, status in status_of.items():
         product = f.product.get(obs)
-        if product in ctx.members and obs in observed_on and f.is_a(obs, ATMP + "Observation"):
+        if product in ctx.members and obs in observed_on and obs in is_observation:
             observations[product].append((observed_on[obs], status, obs))
     for product in sorted(ctx.members):
         events = [(e.date, f.implies_status[e.kind], e) for e in ctx.events.get(product, ()) if e.kind in f.implies_status]
-        obs = observations.get(product, [])
-        dates = sorted({d for d, _, _ in events} | {d for d, _, _ in obs})
+        # on each date, the one event and the one observation that speak for it (the first by status, then IRI)
+        event_on: dict[str, tuple] = {}
+        for d, s, e in events:
+            if d not in event_on or (s, e.iri) < (event_on[d][0], event_on[d][1].iri):
+                event_on[d] = (s, e)
+        obs_on: dict[str, tuple] = {}
+        for d, s, o in observations.get(product, ()):
+            if d not in obs_on or (s, o) < obs_on[d]:
+                obs_on[d] = (s, o)
         points = []
-        for day in dates:
-            last_event = max((d for d, _, _ in events if d <= day), default=None)
-            last_obs = max((d for d, _, _ in obs if d <= day), default=None)
-            ev = min(((s, e) for d, s, e in events if d == last_event), key=lambda x: (x[0], x[1].iri), default=None)
-            ob = min(((s, o) for d, s, o in obs if d == last_obs), default=None)
+        last_event = last_obs = ev = ob = None
+        for day in sorted(event_on.keys() | obs_on.keys()):  # the latest event and observation so far
+            if day in event_on:
+                last_event, ev = day, event_on[day]
+            if day in obs_on:
+                last_obs, ob = day, obs_on[day]
             if ob and (ev is None or (last_obs > last_event and _overrides(f, ob[0], ev[0]))):
                 status, opener = ob
                 key_citation = min(f.cites.get(opener, [""]))
