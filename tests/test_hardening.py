@@ -280,6 +280,36 @@ def test_rdf12_input_is_refused(tmp_path, name, command, run_cli):
     assert not (tmp_path / "out.ttl").exists()
 
 
+@pytest.mark.parametrize("name,data,words", [
+    # not UTF-8 and not Turtle either: the parser, which starts before the checks, fails too
+    ("latin1.ttl", b'<http://a> <http://b> "caf\xe9" .\n<http://a> <http://b> oops .\n', ("line 1, column 27", "not UTF-8")),
+    ("utf16.nt", '<http://a> <http://b> "x" .\n'.encode("utf-16"), ("UTF-16",)),
+    ("version-and-error.ttl", b'VERSION "1.2"\n<http://a> <http://b> .\n', ("VERSION directive",)),
+])
+def test_a_refusal_of_the_checks_wins_over_the_parse_that_runs_beside_them(tmp_path, run_cli, name, data, words):
+    f = tmp_path / name
+    f.write_bytes(data)
+    code, out, err = run_cli("export", "--no-ontology", "--format", "nt", "--data", str(f))
+    assert code == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and name in lines[0] and all(w in lines[0] for w in words), err
+
+
+def test_a_file_loads_beside_its_checks_into_the_same_triples(tmp_path):
+    import pyoxigraph as ox
+
+    from atmp_kg.graph.files import load_into
+
+    f = tmp_path / "lookalike.ttl"  # RDF 1.2 marks in strings: loaded natively, then read again
+    f.write_text('<http://example.org/a> <http://example.org/t> "a << b >> ~ {| c" , "d" .\n')
+    for path in (f, VALID):
+        plain, beside = ox.Store(), ox.Store()
+        load_into(plain, path)
+        load_into(beside, path, beside_checks=True)
+        assert len(beside) == len(plain) > 0
+        assert set(beside) == set(plain)
+
+
 def test_rdf11_that_merely_looks_like_rdf12_loads(tmp_path, run_cli):
     f = tmp_path / "lookalike.ttl"
     f.write_text('@prefix dcterms: <http://purl.org/dc/terms/> .\n'

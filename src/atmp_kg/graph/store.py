@@ -29,7 +29,7 @@ def load_store(paths: Sequence[str | Path] | None = None, *, ontology: bool = Tr
     files = (resources.ontology_files() if ontology else []) + data_paths(paths)
     store = ox.Store()
     for f in files:
-        load_into(store, f)
+        load_into(store, f, beside_checks=True)  # an error discards the store
     if ontology and derive:
         from ..timeline import derive as derive_timeline
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from typing import Callable
+
 from ..namespaces import PREFIXES
 
 _XSD = PREFIXES["xsd"]
@@ -9,14 +12,27 @@ _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
 class Writer:
-    """Collects triples; IRIs are absolute strings, literals are typed by the method that adds them."""
+    """Collects triples; IRIs are absolute strings, literals are typed by the method that adds them.
 
-    def __init__(self) -> None:
+    With spill, every `batch` lines or so (and at each flush) the lines go to spill as N-Triples,
+    so that they can be loaded while the rules go on."""
+
+    def __init__(self, spill: Callable[[bytes], None] | None = None, batch: int = 20_000) -> None:
         self.lines: list[str] = []
+        self.spilled = 0  # lines handed to spill
+        self._spill = spill
+        self._batch = batch if spill else sys.maxsize
+
+    def flush(self) -> None:
+        if self.lines and self._spill:
+            self.spilled += len(self.lines)
+            self._spill(self.take())
 
     def iri(self, s: str, p: str, o: str) -> None:
         if o:  # a value the primary data lack (a citation-less action's key citation) writes nothing
             self.lines.append(f"<{s}> <{p}> <{o}> .")
+            if len(self.lines) >= self._batch:  # checked here, where most lines are written
+                self.flush()
 
     def iris(self, s: str, p: str, objects) -> None:
         for o in objects:
