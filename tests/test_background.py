@@ -48,9 +48,42 @@ def test_an_error_reaches_the_waiter_and_stops_the_jobs_after_it():
     assert isinstance(second.wait(), ValueError) and first.wait() is None
 
 
-def test_derive_raises_a_rules_error_after_the_loads_under_way(monkeypatch):
+def test_waiting_for_a_job_outlasts_ctrl_c():
+    """Ctrl-C while waiting is raised once the job has ended, so that nothing is left writing
+    into a store that the caller, interrupted, goes on to close or delete."""
+    import signal
+
+    from atmp_kg.background import Job
+
+    assert threading.current_thread() is threading.main_thread()
+    done = []
+
+    def work():
+        time.sleep(0.6)
+        done.append(True)
+
+    job = Job(work)
+    timer = threading.Timer(0.1, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        job.wait()
+    assert done == [True]
+
+
+def test_a_cancelled_job_does_not_start_its_work():
+    from atmp_kg.background import Cancelled, Job
+
+    ran = []
+    first = Job(time.sleep, 0.2)
+    second = Job(ran.append, 2, after=first)
+    second.cancel()
+    assert isinstance(second.wait(), Cancelled) and ran == []
+
+
+def test_a_rules_error_leaves_no_partial_layer_and_no_load_running(monkeypatch):
     import atmp_kg.timeline as timeline
     from atmp_kg.graph.store import load_store
+    from atmp_kg.timeline.context import RULE, TIMELINE
 
     class Broken:
         NAME, TITLE, DESCRIPTION = "broken", "broken", "a rule that fails"
@@ -61,10 +94,10 @@ def test_derive_raises_a_rules_error_after_the_loads_under_way(monkeypatch):
 
     rules = timeline.ordered_rules()
     store = load_store(None, derive=False)
-    monkeypatch.setattr(timeline, "ordered_rules", lambda: rules[:3] + [Broken])
     before = len(store)
+    monkeypatch.setattr(timeline, "ordered_rules", lambda: rules[:3] + [Broken])
     with pytest.raises(RuntimeError, match="rule failed"):
         timeline.derive(store)
-    after = len(store)
-    time.sleep(0.2)
-    assert len(store) == after > before  # the first rules' output was loaded, and nothing after the error
+    time.sleep(0.2)  # a load still running would add triples now
+    assert len(store) == before
+    assert not [q for q in store if q.subject.value.startswith((TIMELINE, RULE))]

@@ -270,33 +270,46 @@ def load_into(store, path: Path, *, beside_checks: bool = False) -> None:
 
     beside_checks, for a fresh store that any error discards: pyoxigraph parses a Turtle or
     N-Triples file from its path (without the GIL) while the checks of its bytes run (they took
-    0.45 s of the 4-6 s load of a 61 MB file). A check's refusal is still what is reported, and a
-    file that may hold RDF 1.2 terms is read again the checked way (the same triples: the store
-    holds them once)."""
-    import pyoxigraph as ox
-
+    0.45 s of the 4-6 s load of a 61 MB file); a refusal of the checks is still what is reported."""
     name = RDF_SUFFIXES[path.suffix.lower()]
     if beside_checks and name in _NATIVE_FORMATS:
-        from ..background import Job
-
-        job = Job(_load_native, store, path, None, name)
-        try:
-            data = _read_bytes(path)
-            # not with a byte order mark (the parser may not skip it) nor with marks of RDF 1.2
-            native = len(data) == path.stat().st_size and not _may_hold_rdf12(_checked_bytes(path, name, data))
-        finally:  # a refusal of the checks is raised once the parse has ended, whatever it gave
-            failed = job.wait()
-        if native:
-            if failed is not None:
-                raise failed
+        data = _read_bytes(path)
+        if len(data) == path.stat().st_size:  # no byte order mark, which the parser may not skip
+            _load_beside_checks(store, path, data, name)
             return
     data = _checked_bytes(path, name)
     if name not in _NATIVE_FORMATS or _may_hold_rdf12(data):
         # Quads as Python objects: checked for RDF 1.2 terms on the way.
-        quads = parse_quads(path, data)
-        store.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)
+        store.extend(_in_default_graph(parse_quads(path, data)))
         return
     _load_native(store, path, data, name)
+
+
+def _load_beside_checks(store, path: Path, data: bytes, name: str) -> None:
+    from ..background import Job
+
+    job = Job(_load_native, store, path, None, name)
+    try:
+        _checked_bytes(path, name, data)
+        marks = _may_hold_rdf12(data)
+    finally:  # a refusal of the checks is raised once the parse has ended, whatever it gave
+        failed = job.wait()
+    if marks:
+        # Parsed again as Python objects to refuse RDF 1.2 terms, and to give the checked way's
+        # error. The triples stay those of the native load: inserted again, every blank node
+        # would be a second node.
+        quads = parse_quads(path, data)
+        if failed is not None:  # the native parse refused what this one took: its triples, then
+            store.extend(_in_default_graph(quads))
+        return
+    if failed is not None:
+        raise failed
+
+
+def _in_default_graph(quads):
+    import pyoxigraph as ox
+
+    return (ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)
 
 
 def _load_native(store, path: Path, data: bytes | None, name: str) -> None:

@@ -58,14 +58,13 @@ def derive(store) -> int:
     from .writer import Writer
 
     clear(store)
-    last = None
+    jobs: list = []
 
     def load(data: bytes) -> None:
         store.load(data, ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
 
-    def spill(data: bytes) -> None:
-        nonlocal last
-        last = Job(load, data, after=last)  # loaded in the order written, one batch at a time
+    def spill(data: bytes) -> None:  # loaded in the order written, one batch at a time
+        jobs.append(Job(load, data, after=jobs[-1] if jobs else None))
 
     ctx = Context(Facts(store), Writer(spill))
     try:
@@ -76,8 +75,15 @@ def derive(store) -> int:
             ctx.out.text(iri, RDFS + "label", rule.TITLE, "en")
             ctx.out.text(iri, RDFS + "comment", rule.DESCRIPTION, "en")
             ctx.out.flush()
-    finally:  # a rule's error, too, waits for the loads under way
-        failed = last.wait() if last is not None else None
-    if failed is not None:
-        raise failed
+    except BaseException:  # a rule's error or Ctrl-C: no load goes on, and no partial layer stays
+        for job in jobs:
+            job.cancel()
+        try:
+            if jobs:
+                jobs[-1].wait()
+        finally:
+            clear(store)
+        raise
+    if jobs:
+        jobs[-1].result()
     return ctx.out.spilled
