@@ -299,7 +299,7 @@ def _load_beside_checks(store, path: Path, data: bytes, name: str) -> None:
         # error. The triples stay those of the native load: inserted again, every blank node
         # would be a second node.
         quads = parse_quads(path, data)
-        if failed is not None:  # the native parse refused what this one took: its triples, then
+        if failed is not None:  # the native parse refused a file this parse took: insert its quads
             store.extend(_in_default_graph(quads))
         return
     if failed is not None:

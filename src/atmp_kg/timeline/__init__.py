@@ -8,7 +8,7 @@ https://w3id.org/atmp-kg/id/timeline/ and names its rule (prov:wasGeneratedBy) a
 it rests on (prov:wasDerivedFrom, which lead on to their citations), so that the layer travels with
 every export and push, and a remote store answers the same views without running any rule.
 
-The rules read the store's indexes and write N-Triples, loaded natively rule by rule: written as
+The rules read the store's indexes and write N-Triples, loaded natively in batches as they are written: written as
 SPARQL updates, the same rules took 100 s at 100k triples on Oxigraph (FILTER NOT EXISTS is
 evaluated row by row, and a "previous date" self-join pairs every point with every other).
 """

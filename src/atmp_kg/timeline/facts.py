@@ -3,8 +3,8 @@
 One index scan per property (pyoxigraph's quads_for_pattern), then plain dictionaries: the rules
 need a handful of properties of a few node kinds, and a scan is an order of magnitude cheaper per
 triple than a SPARQL join (measured in benchmarks/README.md). Deprecated assertions are left out
-here, once, so that no rule ever sees them. So are derived nodes: derive() loads each rule's output
-while the next rules run, and what a rule reads must not depend on how far that load has got.
+here, once, so that no rule ever sees them. So are derived nodes: derive() loads the rules' output
+while they run, and what a rule reads must not depend on how far that load has got.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class Facts:
         self.subclasses = self._subclass_closure()
         self.product = self.single(ATMP + "product")
         # node -> its citations (sorted), citation -> its source; deprecated nodes keep theirs. One
-        # scan each: at 1M triples, 0.6 s less than looking up the nodes the rules ask about one by one
+        # scan each: at 1M triples, 0.5-0.7 s less than looking up the nodes the rules ask about one by one
         self.cites = {s: sorted(vs) for s, vs in self.values(PROV + "wasDerivedFrom").items()}
         self.source_of = {s: min(vs) for s, vs in self.values(DCT + "source").items()}
         # what the ontology says the rules should know

@@ -1,4 +1,4 @@
-"""Writes the derived layer as N-Triples text; derive() loads it natively, rule by rule."""
+"""Writes the derived layer as N-Triples text; derive() loads it natively, batch by batch."""
 
 from __future__ import annotations
 
