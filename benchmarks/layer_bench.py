@@ -10,7 +10,8 @@ processes each load the workload once:
 - lib: load_store(files), which also derives the timeline layer (what every command does).
 
 The target is lib / raw <= 1.5 (median of the repetitions, the same run); the paired ratio (the
-median of each repetition's lib / raw) is shown beside it. The derive share is lib - lib-load. Results go to DIR/results.json and DIR/results.md (default benchmarks/results/layer).
+median of each repetition's lib / raw) is shown beside it. The derive share is lib - lib-load.
+Results go to DIR/results.json and DIR/results.md (default benchmarks/results/layer).
 """
 
 from __future__ import annotations
