@@ -213,6 +213,34 @@ def test_the_rules_read_the_same_facts_whatever_part_of_the_layer_is_loaded_yet(
     assert with_layer.value_of(event, ATMP + "product") == without.value_of(event, ATMP + "product") is not None
 
 
+def test_the_fact_scans_keep_the_least_value_and_leave_out_deprecated_and_derived_nodes():
+    """Facts reads each property in one loop over the index (no list of pairs in between): a
+    subject with two objects keeps the least, deprecated and derived subjects are left out, and
+    a node's citations come sorted."""
+    import pyoxigraph as ox
+
+    from atmp_kg.timeline.facts import ATMP, PROV, TIMELINE, Facts
+
+    ex = "https://example.org/"
+    store = ox.Store()
+    store.load(f"""
+        <{ex}a> <{ATMP}date> "2020-05-01" , "2019-01-31" .
+        <{ex}b> <{ATMP}date> "2018-03-03" .
+        <{ex}old> <{ATMP}date> "2001-01-01" ; <{ATMP}authorisationType> <{ex}t> .
+        <{ex}fix> <{ATMP}deprecates> <{ex}old> .
+        <{TIMELINE}x> <{ATMP}date> "1999-09-09" ; <{PROV}wasDerivedFrom> <{ex}c0> .
+        <{ex}a> <{PROV}wasDerivedFrom> <{ex}c9> , <{ex}c1> , <{ex}c5> .
+        <{ex}a> <{ATMP}authorisationType> <{ex}t2> , <{ex}t1> .
+    """.encode(), ox.RdfFormat.TURTLE)
+    f = Facts(store)
+    assert f.single(ATMP + "date") == {ex + "a": "2019-01-31", ex + "b": "2018-03-03"}
+    assert f.multi(ATMP + "authorisationType") == {ex + "a": [ex + "t1", ex + "t2"]}
+    assert f.cites == {ex + "a": [ex + "c1", ex + "c5", ex + "c9"]}
+    assert f.citations([ex + "a"]) == [ex + "c1", ex + "c5", ex + "c9"]
+    f.citations([ex + "a"]).append("changed")  # a copy: the index itself stays as it was
+    assert f.cites[ex + "a"] == [ex + "c1", ex + "c5", ex + "c9"]
+
+
 def _iri(value):
     import pyoxigraph as ox
 

@@ -25,6 +25,10 @@ def weigh(ctx: Context, value: str, nodes: list[str]) -> Claim:
     source_of, issued = f.source_of.get, f.issued
     by_cite = {c: source_of(c) for c in cites}
     sources = sorted({s for s in by_cite.values() if s is not None})
+    if len(sources) == 1:  # most claims: what follows, shortened (cites are sorted: the first is the least)
+        only = sources[0]
+        key = next(c for c in cites if by_cite[c] == only)
+        return Claim(value, sorted(nodes), 1, f.rank(only), issued.get(only), key, only)
     ranks = {s: f.rank(s) for s in sources}
     rank = max(ranks.values(), default=0)
     best = [s for s in sources if ranks[s] == rank]

@@ -46,13 +46,15 @@ class Writer:
         self.lines.append(f'<{s}> <{p}> "{value.translate(_ESCAPES)}"^^<{_XSD}{datatype}> .')
 
     def date(self, s: str, p: str, value: str) -> None:
-        self.typed(s, p, value, "date")
+        self.typed(s, p, value, "date")  # escaped: a date is read from the data, which may be hostile
+
+    # integers and booleans are made here, and have nothing to escape
 
     def integer(self, s: str, p: str, value: int) -> None:
-        self.typed(s, p, str(value), "integer")
+        self.lines.append(f'<{s}> <{p}> "{value:d}"^^<{_XSD}integer> .')
 
     def boolean(self, s: str, p: str, value: bool) -> None:
-        self.typed(s, p, "true" if value else "false", "boolean")
+        self.lines.append(f'<{s}> <{p}> "{"true" if value else "false"}"^^<{_XSD}boolean> .')
 
     def value(self, s: str, p: str, term) -> None:
         """Copy a pyoxigraph term (an IRI or a literal) as it is."""

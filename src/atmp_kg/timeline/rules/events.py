@@ -51,10 +51,7 @@ def apply(ctx: Context) -> None:
         for a in actions:
             by_date[date_of[a]].append(a)
         claims = [weigh(ctx, d, nodes) for d, nodes in sorted(by_date.items())]
-        best_rank = max(c.rank for c in claims)
-        strongest = [c for c in claims if c.rank == best_rank]
-        latest = max((c.latest or "" for c in strongest))
-        preferred = min((c for c in strongest if (c.latest or "") == latest), key=lambda c: c.value)
+        preferred = claims[0] if len(claims) == 1 else _strongest(claims)
         out.iri(iri, RDF_TYPE, ATMP + "Event")
         out.iri(iri, ATMP + "product", product)
         out.iri(iri, ATMP + "eventKind", kind)
@@ -70,3 +67,11 @@ def apply(ctx: Context) -> None:
                 out.date(claim_iri, ATMP + "date", c.value)
         ctx.events.setdefault(product, []).append(
             Event(iri, product, kind, preferred.value, preferred.key_citation, sorted(actions), len(claims) > 1))
+
+
+def _strongest(claims):
+    """The best-ranked claim; among those, the one whose sources were issued last; then the earliest date."""
+    best_rank = max(c.rank for c in claims)
+    strongest = [c for c in claims if c.rank == best_rank]
+    latest = max((c.latest or "" for c in strongest))
+    return min((c for c in strongest if (c.latest or "") == latest), key=lambda c: c.value)

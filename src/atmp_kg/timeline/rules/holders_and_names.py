@@ -38,11 +38,12 @@ def apply(ctx: Context) -> None:
             if (product in ctx.members or product in licences) and obs in observed_on and obs in is_observation:
                 per_product[product].setdefault(observed_on[obs], obs)  # sorted: the first IRI wins
         for product in sorted(per_product):
-            points = []
+            points: list[Point] = []
             for day, obs in sorted(per_product[product].items()):
                 text = values[obs]
                 key = key_of.get(text)
                 if key is None:
                     key = key_of[text] = _NOT_ALNUM.sub("", text.lower())
-                points.append(Point(day, key, text, obs, min(f.cites.get(obs, [""]))))
+                if not points or points[-1].key != key:  # only a change opens an interval
+                    points.append(Point(day, key, text, obs, (f.cites.get(obs) or [""])[0]))
             write_intervals(ctx, product, aspect, points, NAME)

@@ -24,8 +24,9 @@ def apply(ctx: Context) -> None:
     for node in f.of_class(ATMP + "Classification"):
         if node in f.product:
             classified[f.product[node]].append(node)
+    observations = f.kinds(ATMP + "Observation")
     for node, flag in f.single(ATMP + "advancedTherapy").items():
-        if flag in ("true", "1") and node in f.product and f.is_a(node, ATMP + "Observation"):
+        if flag in ("true", "1") and node in f.product and node in observations:
             flagged[f.product[node]].append(node)
     for product in sorted(set(classified) | set(flagged)):
         iri = derived_iri(product, "atmp")

@@ -66,7 +66,7 @@ def apply(ctx: Context) -> None:
                 last_obs, ob = day, obs_on[day]
             if ob and (ev is None or (last_obs > last_event and _overrides(f, ob[0], ev[0]))):
                 status, opener = ob
-                key_citation = min(f.cites.get(opener, [""]))
+                key_citation = (f.cites.get(opener) or [""])[0]  # cites are sorted
             elif ev:
                 status, opener, key_citation = ev[0], ev[1].iri, ev[1].key_citation
             else:
