@@ -71,5 +71,6 @@ def apply(ctx: Context) -> None:
                 status, opener, key_citation = ev[0], ev[1].iri, ev[1].key_citation
             else:
                 continue
-            points.append(Point(day, status, status, opener, key_citation, is_iri=True))
+            if not points or points[-1].key != status:  # only a change opens an interval
+                points.append(Point(day, status, status, opener, key_citation, is_iri=True))
         write_intervals(ctx, product, ATMP + "status", points, NAME)
