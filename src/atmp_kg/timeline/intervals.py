@@ -18,13 +18,15 @@ class Point(NamedTuple):  # a tuple: made tens of thousands of times at 1M tripl
     is_iri: bool = False
 
 
-def write_intervals(ctx: Context, product: str, aspect: str, points: list[Point], rule: str) -> None:
-    """Points in date order, at most one per date: a point opens an interval when its key differs
-    from the point before it; the interval holds until the next one opens."""
-    runs: list[Point] = []
-    for point in points:
-        if not runs or runs[-1].key != point.key:
-            runs.append(point)
+def opens(points: list[Point], key: str) -> bool:
+    """Whether a value with this key, dated after the points so far, opens an interval: it does
+    when its key differs from the point before it. The rules ask before they make the point."""
+    return not points or points[-1].key != key
+
+
+def write_intervals(ctx: Context, product: str, aspect: str, runs: list[Point], rule: str) -> None:
+    """The points that open intervals (see opens), in date order: each interval holds until the
+    next one opens."""
     out = ctx.out
     local = aspect.rsplit("#", 1)[-1]
     for i, run in enumerate(runs):

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from ..context import Context
 from ..facts import ATMP
-from ..intervals import Point, write_intervals
+from ..intervals import Point, opens, write_intervals
 
 NAME = "holders-and-names"
 TITLE = "The holder and the name of each product over time"
@@ -44,6 +44,6 @@ def apply(ctx: Context) -> None:
                 key = key_of.get(text)
                 if key is None:
                     key = key_of[text] = _NOT_ALNUM.sub("", text.lower())
-                if not points or points[-1].key != key:  # only a change opens an interval
+                if opens(points, key):
                     points.append(Point(day, key, text, obs, (f.cites.get(obs) or [""])[0]))
             write_intervals(ctx, product, aspect, points, NAME)

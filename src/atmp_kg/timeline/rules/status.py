@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from ..context import Context
 from ..facts import ATMP
-from ..intervals import Point, write_intervals
+from ..intervals import Point, opens, write_intervals
 
 NAME = "status"
 TITLE = "The status of each product over time"
@@ -71,6 +71,6 @@ def apply(ctx: Context) -> None:
                 status, opener, key_citation = ev[0], ev[1].iri, ev[1].key_citation
             else:
                 continue
-            if not points or points[-1].key != status:  # only a change opens an interval
+            if opens(points, status):
                 points.append(Point(day, status, status, opener, key_citation, is_iri=True))
         write_intervals(ctx, product, ATMP + "status", points, NAME)
