@@ -171,6 +171,37 @@ def test_the_graphs_findings_are_checked_by_the_same_machinery(run_cli, shipped_
         assert verdicts[(row["claim"], row["asOf"])] == (row["verdict"], row["computed"] or None)
 
 
+def test_without_members_only_a_differing_claim_reads_its_members(shipped_store):
+    """check(members=False), as the scorecard calls it, gives every claim the verdict and number
+    of a full check; a claim the graph contradicts keeps its members and citations (the scorecard
+    cites them), an agreeing one lists none, and its members query is never run."""
+    from atmp_kg.claims.graph import graph_claims
+    from atmp_kg.claims.verdicts import check
+    from atmp_kg.views.run import ViewRunner
+
+    run = ViewRunner.local(shipped_store)
+    claims = graph_claims(run)
+    full = check(claims, run)
+    members_read: list[str] = []
+
+    class Counting(ViewRunner):
+        def __call__(self, name, params, *, members=False):
+            if members:
+                members_read.append(name)
+            return super().__call__(name, params, members=members)
+
+    lean = check(claims, Counting.local(shipped_store), members=False)
+    assert [(v.verdict, v.computed, v.reason) for v in lean] == [(v.verdict, v.computed, v.reason) for v in full]
+    differing = [i for i, v in enumerate(full) if v.verdict == "differs"]
+    agreeing = [i for i, v in enumerate(full) if v.verdict == "agrees"]
+    assert differing and agreeing  # the graph's findings hold both kinds
+    for i in differing:
+        assert (lean[i].members, lean[i].cites) == (full[i].members, full[i].cites) and lean[i].cites
+    for i in agreeing:
+        assert lean[i].members == [] and lean[i].cites == []
+    assert len(members_read) == len([i for i in differing if run.views[claims[i].measure].members_text])
+
+
 def test_every_format_renders_the_verdicts(tmp_path, run_cli):
     path = ROOT / "examples" / "claims" / "published-counts.csv"
     for fmt in ("table", "markdown", "html"):

@@ -140,3 +140,25 @@ def test_fmt_check_reports_non_canonical_file(run_cli, tmp_path):
     code, _, _ = run_cli("fmt", "--check", str(f))
     assert code == 0
     assert f.read_text().index("example.org/a") < f.read_text().index("example.org/b")
+
+
+def test_the_process_ends_with_its_output_whole_and_its_exit_status(tmp_path):
+    """main() skips the interpreter's teardown (os._exit): what a command printed still reaches
+    a pipe whole, and the exit status is the command's."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("ATMP_KG_HOME", "PYTHONUNBUFFERED")}  # buffered, as usual
+    env["ATMP_KG_HOME"] = str(tmp_path / "no-workspace")
+    cmd = [sys.executable, "-m", "atmp_kg"]
+    piped = subprocess.run(cmd + ["export", "--format", "nt"], capture_output=True, env=env)
+    assert piped.returncode == 0, piped.stderr
+    subprocess.run(cmd + ["export", "--format", "nt", "-o", str(tmp_path / "g.nt")], check=True, env=env)
+    written = (tmp_path / "g.nt").read_bytes()
+    assert len(written) > 1_000_000 and piped.stdout == written  # far more than one buffer
+    small = subprocess.run(cmd + ["query", "eu-us-both-count", "--format", "csv"], capture_output=True, env=env)
+    assert small.returncode == 0 and small.stdout.decode().splitlines()[0] == "both"
+    bad = subprocess.run(cmd + ["query", "no-such-view"], capture_output=True, env=env)
+    assert bad.returncode == 2 and bad.stdout == b""
+    assert bad.stderr.decode().count("\n") == 1 and "unknown view 'no-such-view'" in bad.stderr.decode()

@@ -53,16 +53,19 @@ def agrees(stated: Decimal, places: int, computed: Decimal, percent: bool) -> bo
     return computed.quantize(quantum, rounding="ROUND_HALF_UP") == stated
 
 
-def check(claims: list[Claim], run, *, today: dt.date | None = None) -> list[Verdict]:
-    """The verdict of each claim; `run` is a views.run.ViewRunner on the graph to check against."""
+def check(claims: list[Claim], run, *, today: dt.date | None = None, members: bool = True) -> list[Verdict]:
+    """The verdict of each claim; `run` is a views.run.ViewRunner on the graph to check against.
+    With members=False, a verdict lists the measure's members (and their citations) only where
+    the graph differs from the claim: the scorecard shows no others, and reading them was a
+    query per claim."""
     today = today or dt.date.today()
     out = []
     for c in claims:
-        out.append(_check_one(c, run, today))
+        out.append(_check_one(c, run, today, members))
     return out
 
 
-def _check_one(c: Claim, run, today: dt.date) -> Verdict:
+def _check_one(c: Claim, run, today: dt.date, all_members: bool = True) -> Verdict:
     if c.problems:
         return Verdict(c, "unchecked", "; ".join(c.problems))
     view = run.views[c.measure]
@@ -82,13 +85,19 @@ def _check_one(c: Claim, run, today: dt.date) -> Verdict:
     except InputError as e:  # a parameter value the measure cannot take
         return Verdict(c, "unchecked", str(e))
     computed = _single_number(results)
-    members, cites = _members(run, c.measure, params) if view.members_text else ([], [])
+
+    def listed() -> tuple[list[dict], list[str]]:
+        return _members(run, c.measure, params) if view.members_text else ([], [])
+
+    members, cites = listed() if all_members else ([], [])
     if computed is None:
         return Verdict(c, "unchecked", f"the graph records no value of {c.measure} on {c.as_of}", None, members, cites)
     if stated is None:
         return Verdict(c, "unchecked", f"the stated value {c.value!r} is not a number", _show(computed), members, cites)
     percent = (view.aggregate or "").lower().startswith("percent") or c.measure.endswith("-percent")
     ok = agrees(stated[0], stated[1], computed, percent)
+    if not ok and not all_members:
+        members, cites = listed()
     reason = "" if ok else (f"the graph computes {_show(computed)} on {c.as_of}, the claim states {c.value}"
                             + (f" (rounded to the stated precision: {computed.quantize(Decimal(1).scaleb(-stated[1]), rounding='ROUND_HALF_UP')})"
                                if percent else ""))

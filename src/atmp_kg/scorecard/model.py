@@ -315,7 +315,7 @@ class _Builder:
 
         items = []
         claims = [c for c in graph_claims(self.run) if c.as_of and c.as_of <= self.as_of]
-        for v in check(claims, self.run, today=self.as_of):
+        for v in check(claims, self.run, today=self.as_of, members=False):
             c = v.claim
             if v.verdict == "unchecked":
                 outcome = f"the graph cannot recompute it: {v.reason}."

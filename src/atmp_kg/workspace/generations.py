@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import re
-import shutil
 from pathlib import Path
 
 from .layout import PARTIAL, Manifest, shipped_files
@@ -86,19 +85,17 @@ def release(error: BaseException) -> None:
 
 
 def discard(folder: Path, name: str) -> None:
+    import shutil
+
     for p in (folder / (name + PARTIAL), folder / name):
         shutil.rmtree(p, ignore_errors=True)
-
-
-def open_read_only(folder: Path, manifest: Manifest):
-    import pyoxigraph as ox
-
-    return ox.Store.read_only(str(folder / manifest.store))
 
 
 def collect(folder: Path, manifest: Manifest, keep_previous: str | None) -> None:
     """Remove what no manifest names: older generations (the previous one stays, for a reader
     that opened it a moment ago), leftovers of interrupted changes, unused snapshot files."""
+    import shutil
+
     keep = {manifest.store, keep_previous}
     for p in folder.glob("store-*"):
         if p.name not in keep:

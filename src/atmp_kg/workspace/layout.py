@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -147,17 +146,24 @@ def _rules_files() -> list[Path]:
 def quick_fingerprint() -> str:
     """Names, sizes and modification times of the shipped files and the timeline rules:
     cheap to compute at every start, and different whenever they may have changed."""
+    # Two checksums, not hashlib: loading OpenSSL was 3 ms of every start, and a change here
+    # only sends the reader to content_fingerprint, which is a sha256.
+    import zlib
+
     from .. import __version__
 
-    h = hashlib.sha256(__version__.encode())
+    lines = [__version__]
     for p in shipped_files() + _rules_files():
         st = p.stat()
-        h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
+        lines.append(f"{p}\0{st.st_size}\0{st.st_mtime_ns}")
+    data = "\n".join(lines).encode()
+    return f"{len(data):x}-{zlib.crc32(data):08x}-{zlib.adler32(data):08x}"
 
 
 def content_fingerprint() -> str:
     """The same files by content: decides whether a changed quick fingerprint matters."""
+    import hashlib
+
     from .. import resources
 
     base = resources.root()

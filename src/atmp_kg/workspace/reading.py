@@ -1,5 +1,6 @@
 """Opening a workspace's store for reading: what every command does first, so it imports
-only what reading needs (update.py, which changes a workspace, is imported to rebuild)."""
+only what reading needs (generations.py and update.py, which change a workspace, are imported
+only to rebuild)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import InputError
-from .generations import open_read_only
 from .layout import Manifest, content_fingerprint, locked, quick_fingerprint, quiet, read_manifest, write_manifest
 
 
@@ -35,4 +35,6 @@ def ensure_current(folder: Path, manifest: Manifest, *, note: Callable[[str], No
                     write_manifest(folder, manifest)
             except InputError:
                 pass
-    return open_read_only(folder, manifest)
+    import pyoxigraph as ox
+
+    return ox.Store.read_only(str(folder / manifest.store))
