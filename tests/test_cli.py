@@ -143,7 +143,7 @@ def test_fmt_check_reports_non_canonical_file(run_cli, tmp_path):
 
 
 def test_the_process_ends_with_its_output_whole_and_its_exit_status(tmp_path):
-    """main() skips the interpreter's teardown (os._exit): what a command printed still reaches
+    """The program skips the interpreter's teardown (os._exit): what a command printed still reaches
     a pipe whole, and the exit status is the command's."""
     import os
     import subprocess
@@ -162,3 +162,18 @@ def test_the_process_ends_with_its_output_whole_and_its_exit_status(tmp_path):
     bad = subprocess.run(cmd + ["query", "no-such-view"], capture_output=True, env=env)
     assert bad.returncode == 2 and bad.stdout == b""
     assert bad.stderr.decode().count("\n") == 1 and "unknown view 'no-such-view'" in bad.stderr.decode()
+
+
+def test_main_called_in_python_ends_with_system_exit_not_the_process(monkeypatch, capsys):
+    """Only the program skips the teardown: atmp_kg.cli.main() in someone's Python session
+    raises SystemExit, as click does, and the session goes on."""
+    import sys
+
+    import pytest
+
+    from atmp_kg.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["atmp-kg", "--version"])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    assert ended.value.code == 0 and "atmp-kg, version" in capsys.readouterr().out

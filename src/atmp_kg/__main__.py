@@ -1,5 +1,5 @@
 """`python -m atmp_kg` runs the CLI (the same as the `atmp-kg` script)."""
 
-from .cli import main
+from .cli import program
 
-main()
+program()

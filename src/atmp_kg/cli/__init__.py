@@ -7,6 +7,6 @@ imports what it needs when it runs, so that `atmp-kg --help` answers at once.
 
 from . import check_command, endpoint_commands, graph_commands, import_commands, scorecard_command, view_commands  # noqa: F401
 from . import product_command, workspace_commands  # noqa: F401
-from .base import cli, main
+from .base import cli, main, program
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "main", "program"]

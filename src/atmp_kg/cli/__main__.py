@@ -1,5 +1,5 @@
 """`python -m atmp_kg.cli` runs the CLI."""
 
-from . import main
+from . import program
 
-main()
+program()

@@ -150,20 +150,27 @@ def _home() -> str | None:
 
 
 def main() -> None:
-    """Console entry point."""
+    """Run the CLI on sys.argv; ends with SystemExit, as click does (for callers in Python)."""
     try:
         cli.main(prog_name="atmp-kg")
-        code = 0
-    except SystemExit as e:  # how click ends every command
-        code = e.code
     except BrokenPipeError:  # `atmp-kg query ... | head` is not an error
         sys.stderr.close()
         sys.exit(0)
+
+
+def program() -> None:
+    """The `atmp-kg` program (and `python -m atmp_kg`): main(), then the process ends at once."""
+    try:
+        main()
+        code = 0
+    except SystemExit as e:  # how click ends every command
+        code = e.code
     _exit(code)
 
 
 def _exit(code) -> None:
-    """End the process with the command's exit status, without the interpreter's teardown.
+    """End the process with the command's exit status, without the interpreter's teardown
+    (only the program does this: main() in someone's Python session must not end it).
 
     Tearing down took about 20 ms of a 95 ms `atmp-kg query` (closing the store, the
     query worker, a few hundred modules). Nothing of atmp-kg waits for it: every file is
