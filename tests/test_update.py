@@ -142,6 +142,30 @@ def test_a_shipped_snapshot_is_already_held(tmp_path, root):
     assert not home.exists(), "nothing changed, so no workspace was created"
 
 
+def test_a_shipped_file_without_a_stamp_is_added_with_its_recorded_date_and_basis(tmp_path, root):
+    """The undated EPAR report again, with every medicine: its source node is the shipped one,
+    which may hold one generation basis only (the update failed with a second, made-up one)."""
+    manifest = json.loads((root / "data/ema/manifest.json").read_text())
+    entry = next(e for e in manifest["snapshots"] if e["file"] == "ema-epar-report_undated.xlsx")
+    home = tmp_path / "home"
+    code, out, err = cli("update", str(root / "data/ema" / entry["file"]), "--all-medicines", home=home)
+    assert code == 0, err
+    assert f"EMA snapshot of {entry['generated_on']}" in err
+    rq = tmp_path / "basis.rq"
+    rq.write_text("PREFIX atmp: <https://w3id.org/atmp-kg/ontology#>\n"
+                  f'SELECT ?basis WHERE {{ ?s atmp:sha256 "{entry["sha256"]}" ; atmp:generationDateBasis ?basis }}\n')
+    code, out, err = cli("query", str(rq), "--format", "json", home=home)
+    assert code == 0, err
+    rows = json.loads(out)["results"]["bindings"]
+    assert [r["basis"]["value"] for r in rows] == [entry["generation_basis"]]
+
+
+def test_a_generation_basis_needs_a_date(tmp_path, root):
+    code, out, err = cli("update", str(root / "data/ema/ema-epar-report_undated.xlsx"), "--generation-basis", "x",
+                         home=tmp_path / "home")
+    assert code == 2 and "give --generated-on too" in err and not (tmp_path / "home").exists()
+
+
 @pytest.mark.parametrize("route,code,message", [
     ("/corrupt.xlsx", 2, "corrupt or truncated xlsx"),
     ("/missing.xlsx", 3, "HTTP 404"),

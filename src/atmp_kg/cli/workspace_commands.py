@@ -23,9 +23,10 @@ def _note(message: str) -> None:
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               help="Seconds to wait for the download server, per read.")
 @click.option("--generated-on", metavar="YYYY-MM-DD", help="The generation date of a file without EMA's stamp (one file only).")
+@click.option("--generation-basis", metavar="TEXT", help="How --generated-on was established (recorded on the source).")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help="How to print the changes.")
 def update(files: tuple[str, ...], url: str | None, all_medicines: bool, timeout: float, generated_on: str | None,
-           fmt: str) -> None:
+           generation_basis: str | None, fmt: str) -> None:
     """Add EMA spreadsheets or Purple Book CSV files (or EMA's current download) to the workspace.
 
     Each file is imported, the graph with it must validate, and then it is added, all or
@@ -39,8 +40,11 @@ def update(files: tuple[str, ...], url: str | None, all_medicines: bool, timeout
         url = DEFAULT_URL
     if generated_on and len(files) + bool(url) != 1:
         raise click.UsageError("--generated-on dates one file; give exactly one FILE (or --from-url)")
+    if generation_basis and not generated_on:
+        raise click.UsageError("--generation-basis says how --generated-on was established; give --generated-on too")
     report = run(list(files), url=url, all_medicines=all_medicines, home=_home(), timeout=timeout,
-                 progress=sys.stderr.isatty(), note=_note, generated_on=generated_on)
+                 progress=sys.stderr.isatty(), note=_note, generated_on=generated_on,
+                 generation_basis=generation_basis)
     for w in report.warnings:
         _note(f"warning: {w}")
     for line in report.skipped:

@@ -77,7 +77,8 @@ def detect(path: Path) -> str:
 
 
 def import_snapshot(path: Path, *, name: str | None = None, all_medicines: bool, known_atmps: set[str],
-                    progress: bool = False, origin: str = "", generated_on: str | None = None) -> Imported:
+                    progress: bool = False, origin: str = "", generated_on: str | None = None,
+                    generation_basis: str | None = None) -> Imported:
     """Import one file; `name` is the file name recorded (a download's, not its temp file's)."""
     kind = detect(path)
     digest = sha256_of(path)
@@ -85,7 +86,7 @@ def import_snapshot(path: Path, *, name: str | None = None, all_medicines: bool,
         from ..importers.ema import import_file
 
         r = import_file(path, all_medicines=all_medicines, known_atmps=known_atmps, progress=progress,
-                        generated_on=generated_on)
+                        generated_on=generated_on, generation_basis=generation_basis)
         return Imported(path=path, name=name or path.name, kind=kind, sha256=digest, turtle=r.turtle,
                         source=r.source_iri, generated_on=r.generated_on.isoformat(), layout=r.layout,
                         products=r.products, triples=r.triples, warnings=list(r.warnings), origin=origin)

@@ -79,8 +79,12 @@ def _slug(item: Imported) -> str:
 
 def update(paths: list[str | Path], *, url: str | None = None, all_medicines: bool = False, home=None,
            timeout: float = 60.0, progress: bool = False, note: Callable[[str], None] = quiet,
-           generated_on: str | None = None) -> UpdateReport:
-    """Import the files (and the download, if url), validate the graph with them, add them."""
+           generated_on: str | None = None, generation_basis: str | None = None) -> UpdateReport:
+    """Import the files (and the download, if url), validate the graph with them, add them.
+
+    A file the shipped graph holds is imported with the generation date and basis that
+    data/ema/manifest.json records for it, unless `generated_on` gives another date: the source
+    node is then the shipped one, and the same node with a second basis would not conform."""
     from ..diff import Side, between
     from ..diff.snapshots import known_atmps, list_snapshots, read_rows
     from ..timeline import derive
@@ -134,8 +138,13 @@ def update(paths: list[str | Path], *, url: str | None = None, all_medicines: bo
             known = known_atmps(store)
             imported: list[Imported] = []
             for p, digest in todo:
+                date, basis = generated_on, generation_basis
+                entry = shipped.get(digest, {})
+                if entry.get("generated_on") and generated_on in (None, entry["generated_on"]):
+                    date, basis = entry["generated_on"], entry.get("generation_basis") or basis
                 item = import_snapshot(p, name=p.name, all_medicines=all_medicines, known_atmps=known,
-                                       progress=progress, origin=labels[p], generated_on=generated_on)
+                                       progress=progress, origin=labels[p], generated_on=date,
+                                       generation_basis=basis)
                 report.warnings += item.warnings
                 imported.append(item)
             for item in imported:
