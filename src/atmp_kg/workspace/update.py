@@ -82,9 +82,10 @@ def update(paths: list[str | Path], *, url: str | None = None, all_medicines: bo
            generated_on: str | None = None, generation_basis: str | None = None) -> UpdateReport:
     """Import the files (and the download, if url), validate the graph with them, add them.
 
-    A file the shipped graph holds is imported with the generation date and basis that
-    data/ema/manifest.json records for it, unless `generated_on` gives another date: the source
-    node is then the shipped one, and the same node with a second basis would not conform."""
+    A file the shipped graph holds (same sha256) is imported with the generation date and basis
+    that data/ema/manifest.json records for it, as `rebuild-data` imports it: its source node is
+    the shipped one, which may hold one basis only. A different `generated_on` makes another
+    source node, which gets `generation_basis`."""
     from ..diff import Side, between
     from ..diff.snapshots import known_atmps, list_snapshots, read_rows
     from ..timeline import derive
