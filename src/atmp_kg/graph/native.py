@@ -13,7 +13,7 @@ proves the reports equal on every fixture).
 `run` answers the constraints of one target together: a shape's focus nodes are found once, not
 once per constraint. Each constraint that is a pattern on a bound ?this becomes a branch of one
 UNION joined with the target; the minCount constraints are counted in one grouped query; only a
-node-level sh:or and a closed shape run alone. On the 210k-triple neighbourhood of an update,
+node-level sh:or and a closed shape run alone. On 210k triples of an updated workspace,
 the constraints of branches took 3.9 s as 232 queries and 1.9 s as 23.
 """
 

@@ -258,7 +258,7 @@ def _validate(store, imported: list[Imported], *, note=quiet) -> None:
     """The graph with the new snapshots must conform; else nothing is added."""
     from .check import check
 
-    problems = check(store, [i.turtle for i in imported])
+    problems = check(store)
     if problems:
         names = ", ".join(i.name for i in imported)
         first = problems[0]
