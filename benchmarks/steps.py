@@ -69,7 +69,16 @@ def _timed(fn, reps: int, slow: float, budget: float = 0.0):
             break
         if len(times) >= reps and (sum(times) >= budget or len(times) >= MOST_RUNS):
             break
-    return {"times": times, "median": statistics.median(times)}, value
+    return summary(times), value
+
+
+def summary(times: list[float]) -> dict:
+    """The median of a step's runs; every run's time when there are few (results.json stays
+    readable when a fast view ran 200 times)."""
+    out = {"median": statistics.median(times), "runs": len(times), "min": min(times), "max": max(times)}
+    if len(times) <= 10:
+        out["times"] = times
+    return out
 
 
 # ---------------------------------------------------------------- steps

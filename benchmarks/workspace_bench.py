@@ -85,6 +85,8 @@ def build(work: Path, files: list[Path], code: str) -> Path:
 VIEWS_CHILD = r"""
 import json, statistics, sys, time
 import pyoxigraph as ox
+sys.path.insert(0, sys.argv[2])  # benchmarks/, for steps.summary
+from steps import summary
 from atmp_kg.views.catalog import bind, catalog
 from atmp_kg.views.engine import run_local
 spec = json.loads(sys.argv[1])
@@ -112,7 +114,7 @@ for name, view in catalog().items():
                 rows[engine] = sum(1 for _ in store.query(text))
             times[engine].append(time.perf_counter() - t)
         rep += 1
-    res = {e: {"median": statistics.median(times[e]), "times": times[e], "rows": rows[e]} for e in times}
+    res = {e: {**summary(times[e]), "rows": rows[e]} for e in times}
     res["ratio"] = res["lib"]["median"] / res["raw"]["median"] if res["raw"]["median"] else None
     out[name] = res
 print(json.dumps(out))
@@ -132,7 +134,7 @@ def bench(work: Path, *, quick: bool, reps: int, code: str, as_of: str, number: 
     _log(f"views on {manifest['triples']} triples")
     spec = {"store": str(home / manifest["store"]), "reps": max(reps, 3), "budget_s": BUDGET_S, "most_runs": MOST_RUNS,
             "params": {"as_of": as_of, "number": number}}
-    p = subprocess.run([sys.executable, "-c", VIEWS_CHILD, json.dumps(spec)], cwd=ROOT, capture_output=True, text=True, check=True)
+    p = subprocess.run([sys.executable, "-c", VIEWS_CHILD, json.dumps(spec), str(HERE)], cwd=ROOT, capture_output=True, text=True, check=True)
     views = json.loads(p.stdout)
     out["views"] = views
     ratios = {v: r["ratio"] for v, r in views.items() if r["ratio"] is not None}
