@@ -193,6 +193,26 @@ def test_deriving_again_gives_the_same_layer():
     assert export(store, "nt") == first
 
 
+def test_a_mirror_gets_the_same_layer_and_loses_its_old_one(tmp_path):
+    """update derives on a copy in memory and writes the layer to the on-disk generation too."""
+    import pyoxigraph as ox
+
+    from atmp_kg.graph.export import export
+    from atmp_kg.graph.store import load_store
+    from atmp_kg.timeline import derive
+
+    work, reference = load_store(None, derive=False), load_store(None)
+    disk = ox.Store(str(tmp_path / "store"))
+    disk.extend(reference)  # facts and an old layer ...
+    stale = ox.Quad(_iri("https://w3id.org/atmp-kg/id/timeline/stale"),
+                    _iri("http://www.w3.org/ns/prov#wasGeneratedBy"),
+                    _iri("https://w3id.org/atmp-kg/id/rule/status"), ox.DefaultGraph())
+    disk.add(stale)  # ... with a node that the rules no longer derive
+    assert derive(work, mirrors=(disk,)) > 1000
+    assert stale not in disk
+    assert export(disk, "nt") == export(work, "nt") == export(reference, "nt")
+
+
 def test_the_rules_read_the_same_facts_whatever_part_of_the_layer_is_loaded_yet(shipped_store):
     """derive() loads each rule's output while the next rules run: what the rules read (the scans
     and lookups of Facts) must not see derived triples, loaded or not."""

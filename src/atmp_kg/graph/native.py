@@ -9,10 +9,17 @@ value shapes); closed shapes; a node-level or of minCount / qualified minCount s
 Anything else raises Unsupported, and the caller uses pySHACL. Each result carries the
 shape's sh:message, path and value as pySHACL reports them (tests/test_validate_engines.py
 proves the reports equal on every fixture).
+
+`run` answers the constraints of one target together: a shape's focus nodes are found once, not
+once per constraint. Each constraint that is a pattern on a bound ?this becomes a branch of one
+UNION joined with the target; the minCount constraints are counted in one grouped query; only a
+node-level sh:or and a closed shape run alone. On 210k triples of an updated workspace,
+the constraints of branches took 3.9 s as 232 queries and 1.9 s as 23.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -36,6 +43,9 @@ class Query:
     path: str | None  # the predicate IRI reported as sh:resultPath
     value: str  # "v": the ?v binding, "this": the focus node, "": none, "o": the ?o binding (closed)
     path_var: bool = False  # closed shapes report the offending predicate (?p)
+    target: str = ""  # the shape's target: a group that binds ?this
+    branch: str = ""  # the constraint as a pattern on a bound ?this, to join with the target
+    min_count: int = 0  # a minCount constraint (on `path`): counted per focus node instead
 
 
 def _n3(term) -> str:
@@ -154,15 +164,17 @@ def compile_shapes(g) -> list[Query]:
             allowed = {_path(g, ps) for ps in props} | {str(x) for x in _list(g, _one(g, shape, "ignoredProperties"))} \
                 if _one(g, shape, "ignoredProperties") is not None else {_path(g, ps) for ps in props}
             not_in = ", ".join(f"<{a}>" for a in sorted(allowed))
+            # Runs alone: Oxigraph evaluates a UNION's branches on their own before joining, and
+            # this one's pattern (?this ?p ?o) is then every triple of the store.
             out.append(Query(f"SELECT ?this ?p ?o WHERE {{ {target} ?this ?p ?o . FILTER(?p NOT IN ({not_in})) }}",
-                             str(node_message), node_severity, None, "o", path_var=True))
+                             str(node_message), node_severity, None, "o", path_var=True, target=target))
         node_or = _one(g, shape, "or")
         if node_or is not None:
             if node_message is None:
                 raise Unsupported(f"{shape}: sh:or without a message")
             tests = [_node_disjunct(g, d) for d in _list(g, node_or)]
             out.append(Query(f"SELECT ?this WHERE {{ {target} FILTER(!({' || '.join(tests)})) }}",
-                             str(node_message), node_severity, None, "this"))
+                             str(node_message), node_severity, None, "this", target=target))
         for ps in props:
             out += _property(g, ps, target, node_severity)
     return out
@@ -195,20 +207,26 @@ def _property(g, ps, target: str, node_severity: str) -> list[Query]:
     message = str(message)
     severity = _severity(g, ps, node_severity)
     out: list[Query] = []
+
+    def pattern(branch: str, value: str, select: str = "?this ?v") -> Query:
+        return Query(f"SELECT {select} WHERE {{ {target} {branch} }}", message, severity, p, value,
+                     target=target, branch=branch)
+
     n = _one(g, ps, "minCount")
     if n is not None:
         out.append(Query(f"SELECT ?this WHERE {{ {target} OPTIONAL {{ ?this <{p}> ?v }} }} GROUP BY ?this "
-                         f"HAVING(COUNT(DISTINCT ?v) < {int(n)})", message, severity, p, ""))
+                         f"HAVING(COUNT(DISTINCT ?v) < {int(n)})", message, severity, p, "", target=target,
+                         min_count=int(n)))
     n = _one(g, ps, "maxCount")
     if n is not None:
-        out.append(Query(f"SELECT ?this WHERE {{ {target} ?this <{p}> ?v }} GROUP BY ?this "
-                         f"HAVING(COUNT(DISTINCT ?v) > {int(n)})", message, severity, p, ""))
+        # Grouped on its own and then joined: the count is of a node's values, whatever the target.
+        out.append(pattern(f"{{ SELECT ?this WHERE {{ ?this <{p}> ?_m }} GROUP BY ?this "
+                           f"HAVING(COUNT(DISTINCT ?_m) > {int(n)}) }}", "", "?this"))
     for kind in VALUE_KINDS:
         arg = _one(g, ps, kind)
         if arg is not None:
             test = _value_test(g, ps, kind, arg)
-            out.append(Query(f"SELECT ?this ?v WHERE {{ {target} ?this <{p}> ?v . FILTER(!({test})) }}",
-                             message, severity, p, "v"))
+            out.append(pattern(f"?this <{p}> ?v . FILTER(!({test}))", "v"))
     ors = _one(g, ps, "or")
     if ors is not None:
         tests = []
@@ -217,13 +235,12 @@ def _property(g, ps, target: str, node_severity: str) -> list[Query]:
             if not keys or not keys <= set(VALUE_KINDS):
                 raise Unsupported(f"value sh:or member {d}")
             tests.append("(" + " && ".join(_value_test(g, d, k, _one(g, d, k)) for k in sorted(keys)) + ")")
-        out.append(Query(f"SELECT ?this ?v WHERE {{ {target} ?this <{p}> ?v . FILTER(!({' || '.join(tests)})) }}",
-                         message, severity, p, "v"))
+        out.append(pattern(f"?this <{p}> ?v . FILTER(!({' || '.join(tests)}))", "v"))
     u = _one(g, ps, "uniqueLang")
     if u is not None and u.toPython() is True:
-        out.append(Query(f"SELECT DISTINCT ?this WHERE {{ {target} ?this <{p}> ?v, ?w . "
-                         f"FILTER(!sameTerm(?v, ?w) && lang(?v) != \"\" && LCASE(lang(?v)) = LCASE(lang(?w))) }}",
-                         message, severity, p, ""))
+        out.append(pattern(f"?this <{p}> ?v, ?w . "
+                           f"FILTER(!sameTerm(?v, ?w) && lang(?v) != \"\" && LCASE(lang(?v)) = LCASE(lang(?w)))",
+                           "", "DISTINCT ?this"))
     return out
 
 
@@ -252,21 +269,38 @@ def class_targets(store):
 
 
 def run(store, queries: list[Query]):
-    """The violations of the compiled queries on a pyoxigraph store, as validate.Violation."""
+    """The violations of the compiled queries on a pyoxigraph store, as validate.Violation.
+
+    The queries run on a few threads: pyoxigraph evaluates a query without holding the GIL
+    (two threads took 0.32 s where one took 0.57 s for the same two queries), and these return
+    few rows. The results are put together in the order of the queries, whatever order the
+    threads end in."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from .store import term_converter
     from .validate import Violation, _focus, shortened
 
     convert = term_converter()
     rewrite = class_targets(store)
+    batches = [(rewrite(text), group) for text, group in _batches(queries)]  # the rewrite's cache fills here
+
+    def solutions(text: str) -> list[tuple]:
+        return [(sol["this"], sol["_k"], sol["v"], sol["p"], sol["o"]) for sol in store.query(text)
+                if sol["this"] is not None]
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        answers = list(pool.map(solutions, [text for text, _ in batches]))
     found = []
-    for q in queries:
-        for sol in store.query(rewrite(q.text)):
-            focus = sol["this"]
-            if focus is None:
-                continue
-            value = {"v": sol["v"] if q.value == "v" else None, "o": sol["o"] if q.value == "o" else None,
-                     "this": focus, "": None}[q.value]
-            path = sol["p"] if q.path_var else None
+    for (_, group), rows in zip(batches, answers):
+        reported = set()  # (constraint, focus) of constraints that report a node once
+        for focus, k, v, p, o in rows:
+            q = group[int(k.value)] if k is not None else group[0]
+            if q.value == "" and q.min_count == 0:
+                if (q, focus) in reported:
+                    continue
+                reported.add((q, focus))
+            value = {"v": v, "o": o, "this": focus, "": None}[q.value]
+            path = p if q.path_var else None
             found.append(Violation(
                 focus=_focus(convert(focus)),
                 message=q.message,
@@ -275,6 +309,29 @@ def run(store, queries: list[Query]):
                 severity=q.severity,
             ))
     return found
+
+
+def _batches(queries: list[Query]):
+    """(query text, the constraints it answers) for each target: one UNION of the patterns, one
+    grouped count of the minCounts (?_k numbers the constraint in the list), and each other
+    constraint alone."""
+    targets: dict[str, list[Query]] = {}
+    for q in queries:
+        targets.setdefault(q.target, []).append(q)
+    for target, group in targets.items():
+        if not target:
+            yield from ((q.text, [q]) for q in group)
+            continue
+        branches = [q for q in group if q.branch]
+        if branches:
+            union = " UNION ".join(f"{{ {q.branch} BIND({i} AS ?_k) }}" for i, q in enumerate(branches))
+            yield f"SELECT ?this ?_k ?v ?p ?o WHERE {{ {target} {union} }}", branches
+        mins = [q for q in group if q.min_count]
+        if mins:
+            rows = " ".join(f"({i} <{q.path}> {q.min_count})" for i, q in enumerate(mins))
+            yield (f"SELECT ?this ?_k WHERE {{ {target} VALUES (?_k ?_p ?_min) {{ {rows} }} "
+                   f"OPTIONAL {{ ?this ?_p ?_v }} }} GROUP BY ?this ?_k ?_min HAVING(COUNT(DISTINCT ?_v) < ?_min)"), mins
+        yield from ((q.text, [q]) for q in group if not q.branch and not q.min_count)
 
 
 def _iri(value: str):

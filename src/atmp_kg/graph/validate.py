@@ -143,8 +143,8 @@ def validate_store(store, files: Sequence[Path] = (), *, engine: str = "hybrid")
     query each on Oxigraph, for all focus nodes at once, and only the core constraints go
     through pySHACL (tests/test_validate_engines.py proves the reports equal on every fixture).
     engine "native" runs the core constraints as SPARQL too (graph/native.py), without pySHACL,
-    falling back to "hybrid" for shapes it cannot compile. engine "core" runs the core constraints only (the workspace's update checks the SPARQL
-    constraints on the whole store and the core ones on the nodes it changed).
+    falling back to "hybrid" for shapes it cannot compile. engine "core" runs the core
+    constraints only, through pySHACL (the workspace's update, when the shapes do not compile).
     """
     import pyshacl
     from rdflib.namespace import RDF, SH

@@ -42,8 +42,11 @@ def clear(store) -> None:
     store.update(_CLEAR)
 
 
-def derive(store) -> int:
+def derive(store, *, mirrors: tuple = ()) -> int:
     """Replace the derived layer of `store`; returns the number of derived triples it now holds.
+
+    `mirrors` are stores holding the same facts (an update's on-disk generation, while the rules
+    read a copy in memory, where they run four times faster): each gets the same layer.
 
     The output is loaded in a background thread, 20,000 triples at a time, while the rules go on:
     pyoxigraph releases the GIL while it parses and inserts, so the load (a quarter of the time at
@@ -57,11 +60,14 @@ def derive(store) -> int:
     from .facts import Facts, RDF_TYPE, RDFS
     from .writer import Writer
 
-    clear(store)
+    targets = (store, *mirrors)
+    for t in targets:
+        clear(t)
     jobs: list = []
 
     def load(data: bytes) -> None:
-        store.load(data, ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+        for t in targets:
+            t.load(data, ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
 
     def spill(data: bytes) -> None:  # loaded in the order written, one batch at a time
         jobs.append(Job(load, data, after=jobs[-1] if jobs else None))
@@ -82,7 +88,8 @@ def derive(store) -> int:
             if jobs:
                 jobs[-1].wait()
         finally:
-            clear(store)
+            for t in targets:
+                clear(t)
         raise
     if jobs:
         jobs[-1].result()

@@ -42,7 +42,7 @@ def run_local(store, text: str, *, where: str = "query", timeout: float | None =
 def _syntax_error(e: SyntaxError, text: str, where: str) -> InputError:
     """The one-line error for a text Oxigraph's query parser refused. The form is looked at only
     here: Store.query never runs an update, so an update always lands here, and is named as one.
-    (Finding the form of every query first cost 0.03-0.25 ms, a quarter of a small view.)"""
+    (Finding the form of every query first cost 0.03-0.25 ms, up to a tenth of a small view.)"""
     from .catalog import query_form
 
     query_form(text)  # raises "only read-only queries ..." for an update
