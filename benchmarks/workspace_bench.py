@@ -83,7 +83,7 @@ def build(work: Path, files: list[Path], code: str) -> Path:
 
 
 VIEWS_CHILD = r"""
-import json, statistics, sys, time
+import json, sys, time
 import pyoxigraph as ox
 sys.path.insert(0, sys.argv[2])  # benchmarks/, for steps.summary
 from steps import summary

@@ -31,6 +31,14 @@ def test_chained_jobs_run_in_order_one_at_a_time():
     assert done == [0, 1, 2, 3, 4] and overlap == []
 
 
+def test_result_gives_what_the_function_returned():
+    from atmp_kg.background import Job
+
+    first = Job(lambda n: list(range(n)), 3)
+    assert Job(lambda: "second", after=first).result() == "second"
+    assert first.result() == [0, 1, 2]
+
+
 def test_an_error_reaches_the_waiter_and_stops_the_jobs_after_it():
     from atmp_kg.background import Job
 

@@ -12,12 +12,14 @@ class Cancelled(Exception):
 
 class Job:
     """fn(*args) in a daemon thread, started at once; after=another Job runs first (jobs chained so
-    are done in order, one at a time, and a failure stops the ones after it)."""
+    are done in order, one at a time, and a failure stops the ones after it). result() gives
+    what fn returned."""
 
     def __init__(self, fn: Callable, *args, after: "Job | None" = None) -> None:
         import threading
 
         self._error: BaseException | None = None
+        self._value = None
         self._cancelled = threading.Event()
         # waited on instead of the thread: a join that Ctrl-C interrupts leaves the thread looking
         # finished to the next join (CPython 3.11), while it still runs
@@ -29,7 +31,7 @@ class Job:
                     after.result()
                 if self._cancelled.is_set():
                     raise Cancelled()
-                fn(*args)
+                self._value = fn(*args)
             except BaseException as e:  # handed to whoever waits, in their thread
                 self._error = e
             finally:
@@ -56,8 +58,9 @@ class Job:
             raise interrupted
         return self._error
 
-    def result(self) -> None:
-        """Wait for the job, and raise what it raised."""
+    def result(self):
+        """Wait for the job; what fn returned, or raise what it raised."""
         error = self.wait()
         if error is not None:
             raise error
+        return self._value

@@ -292,10 +292,10 @@ def run(store, queries: list[Query]):
         answers = list(pool.map(solutions, [text for text, _ in batches]))
     found = []
     for (_, group), rows in zip(batches, answers):
-        reported = set()  # (constraint, focus) of constraints that report a node once
+        reported = set()  # (constraint, focus) of constraints that report a node once (uniqueLang: a row per pair)
         for focus, k, v, p, o in rows:
             q = group[int(k.value)] if k is not None else group[0]
-            if q.value == "" and q.min_count == 0:
+            if q.value == "":
                 if (q, focus) in reported:
                     continue
                 reported.add((q, focus))

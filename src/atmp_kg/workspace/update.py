@@ -101,7 +101,7 @@ def update(paths: list[str | Path], *, url: str | None = None, all_medicines: bo
         old = read_manifest(folder)
         name = None
         tmp = None
-        store = work = copy = writing = None
+        store = work = filling = writing = None
         try:
             files = [Path(p) for p in paths]
             labels = {p: str(p) for p in files}
@@ -135,8 +135,7 @@ def update(paths: list[str | Path], *, url: str | None = None, all_medicines: bo
             # The rules, the checks and the diff read a copy in memory (the on-disk generation
             # only receives the same triples). It is filled in the background while the files
             # are imported: pyoxigraph loads without the GIL, and the import is Python.
-            copy: list = []
-            filling = Job(lambda: copy.append(gen.in_memory(held_files)))
+            filling = Job(gen.in_memory, held_files)
             name = gen.next_name(folder)
             if current_ok:
                 store = gen.checkpoint(folder, old.store, name)
@@ -154,8 +153,8 @@ def update(paths: list[str | Path], *, url: str | None = None, all_medicines: bo
                                        generation_basis=basis)
                 report.warnings += item.warnings
                 imported.append(item)
-            filling.result()
-            work = copy.pop()
+            work = filling.result()
+            filling = None  # else the finished job keeps the copy alive
             before = list_snapshots(work)
             data = [item.turtle.encode("utf-8") for item in imported]
             for d in data:
@@ -203,7 +202,7 @@ def update(paths: list[str | Path], *, url: str | None = None, all_medicines: bo
         except BaseException as e:
             if writing is not None:
                 writing.wait()  # nothing may still write into the generation discarded below
-            store = work = copy = writing = None
+            store = work = filling = writing = None
             gen.release(e)
             if name:
                 gen.discard(folder, name)
