@@ -63,10 +63,12 @@ def _core_queries():
     return compile_shapes(shapes)
 
 
+@pytest.mark.parametrize("lateral_max", [0, 10**9], ids=["joined", "node-by-node"])
 @pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_batched_run_reports_what_each_constraint_reports_alone(path):
-    """run() answers a target's constraints in one UNION and one grouped count; its results,
-    duplicates included (update's check counts them), are those of each constraint's own query."""
+def test_batched_run_reports_what_each_constraint_reports_alone(path, lateral_max):
+    """run() answers a target's constraints in one UNION (joined with the target, or LATERAL
+    for a small one) and one grouped count; its results, duplicates included (update's check
+    counts them), are those of each constraint's own query."""
     from dataclasses import replace
 
     from atmp_kg.graph.native import run
@@ -75,7 +77,7 @@ def test_batched_run_reports_what_each_constraint_reports_alone(path):
     store = load_store([path])
     queries = _core_queries()
     alone = [replace(q, target="", branch="", min_count=0) for q in queries]
-    batched, reference = run(store, queries), run(store, alone)
+    batched, reference = run(store, queries, lateral_max=lateral_max), run(store, alone)
     assert sorted(map(repr, batched)) == sorted(map(repr, reference))
 
 

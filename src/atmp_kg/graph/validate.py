@@ -265,10 +265,10 @@ def run_sparql_constraints(store, constraints: list[SparqlConstraint]) -> list[V
 
     from .store import term_converter
 
-    from .native import class_targets
+    from .native import class_tests
 
     convert = term_converter()
-    rewrite = class_targets(store)
+    rewrite = class_tests(store)
     found = []
     for c in constraints:
         solutions = store.query(rewrite(c.query))

@@ -87,8 +87,7 @@ def update(paths: list[str | Path], *, url: str | None = None, all_medicines: bo
     the shipped one, which may hold one basis only. A different `generated_on` makes another
     source node, which gets `generation_basis`."""
     from ..background import Job
-    from ..diff import Side, between
-    from ..diff.snapshots import known_atmps, list_snapshots, read_rows
+    from ..diff.snapshots import known_atmps, list_snapshots
     from ..timeline import derive
     from .fetch import check_url, download
 
@@ -101,7 +100,7 @@ def update(paths: list[str | Path], *, url: str | None = None, all_medicines: bo
         old = read_manifest(folder)
         name = None
         tmp = None
-        store = work = filling = writing = None
+        store = work = filling = writing = diffing = None
         try:
             files = [Path(p) for p in paths]
             labels = {p: str(p) for p in files}
@@ -163,23 +162,12 @@ def update(paths: list[str | Path], *, url: str | None = None, all_medicines: bo
             # The generation gets the new files while they are checked and compared (the one
             # writer to it from here on; 1.9 s for a snapshot of 150k triples).
             writing = Job(_load_all, store, data)
+            # The diff (mostly Python) is made while the check's queries run (without the GIL);
+            # a refused check is reported first, and only then an error of the diff.
+            diffing = Job(_changes, work, before, imported, old, all_medicines)
             _validate(work, imported, note=note)
-
-            newest = max((i for i in imported if i.kind == EMA), key=lambda i: i.generated_on, default=None)
-            scopes = {s.source: s.all_medicines for s in old.snapshots} if old else {}
-            if newest is not None:
-                earlier = [r for r in before if r.date < newest.generated_on and r.source != newest.source]
-                if earlier:
-                    prev = earlier[-1]
-                    complete = all_medicines and scopes.get(prev.source, False)
-                    new_ref = next(r for r in list_snapshots(work) if r.source == newest.source)
-                    report.diff = between(Side(prev, read_rows(work, prev.source), complete),
-                                          Side(new_ref, read_rows(work, newest.source), complete),
-                                          work, all_medicines=complete)
-                    if all_medicines and not complete:
-                        report.diff_note = f"the earlier snapshot {prev.date} holds ATMPs only, so the changes listed are the ATMPs'"
-                else:
-                    report.diff_note = f"no EMA snapshot generated before {newest.generated_on} to compare with"
+            report.diff, report.diff_note = diffing.result()
+            diffing = None
             report.triples = len(work)
             del work
             writing.result()
@@ -200,9 +188,10 @@ def update(paths: list[str | Path], *, url: str | None = None, all_medicines: bo
             report.added = added
             return report
         except BaseException as e:
-            if writing is not None:
-                writing.wait()  # nothing may still write into the generation discarded below
-            store = work = filling = writing = None
+            for job in (writing, diffing):
+                if job is not None:
+                    job.wait()  # nothing may still write into the generation discarded below, or read the copy
+            store = work = filling = writing = diffing = None
             gen.release(e)
             if name:
                 gen.discard(folder, name)
@@ -213,6 +202,29 @@ def update(paths: list[str | Path], *, url: str | None = None, all_medicines: bo
                 shutil.rmtree(tmp, ignore_errors=True)
             if not existed and read_manifest_quietly(folder) is None:
                 shutil.rmtree(folder, ignore_errors=True)
+
+
+def _changes(work, before: list, imported: list[Imported], old: Manifest | None, all_medicines: bool):
+    """(the diff, a note on it) between the newest EMA snapshot imported and the latest held
+    snapshot generated before it; (None, "") when no EMA snapshot was imported."""
+    from ..diff import Side, between
+    from ..diff.snapshots import list_snapshots, read_rows
+
+    newest = max((i for i in imported if i.kind == EMA), key=lambda i: i.generated_on, default=None)
+    if newest is None:
+        return None, ""
+    earlier = [r for r in before if r.date < newest.generated_on and r.source != newest.source]
+    if not earlier:
+        return None, f"no EMA snapshot generated before {newest.generated_on} to compare with"
+    prev = earlier[-1]
+    scopes = {s.source: s.all_medicines for s in old.snapshots} if old else {}
+    complete = all_medicines and scopes.get(prev.source, False)
+    new_ref = next(r for r in list_snapshots(work) if r.source == newest.source)
+    diff = between(Side(prev, read_rows(work, prev.source), complete),
+                   Side(new_ref, read_rows(work, newest.source), complete), work, all_medicines=complete)
+    note = f"the earlier snapshot {prev.date} holds ATMPs only, so the changes listed are the ATMPs'" \
+        if all_medicines and not complete else ""
+    return diff, note
 
 
 def read_manifest_quietly(folder: Path) -> Manifest | None:
