@@ -202,8 +202,43 @@ def step_views(spec):
         results[name] = {**timing, "rows": rows}
         if engine != "raw":  # outside the clock: a digest of the rows, to compare runs across commits
             results[name]["digest"] = _digest(run_local(store, text), text)
+            results[name]["same_store"] = alternating(store, text, reps=spec["reps"], slow=spec["slow"])
         _checkpoint(spec, results)
     return {"views": results, "triples": len(store)}
+
+
+def alternating(store, text: str, *, reps: int, slow: float = float("inf"), budget: float = BUDGET_S,
+                most_runs: int = MOST_RUNS) -> dict:
+    """The library (run_local) and the raw query (Store.query, every row iterated) on one
+    store in one process, alternately, each going first every other round, after one untimed
+    run of each (a freshly opened on-disk store reads its blocks then), so that a burst of load
+    on a shared machine and the caches favour neither. At least `reps` rounds, and on until
+    each side used `budget` seconds, at most `most_runs`; a round slower than `slow` seconds is
+    the last. Without the differences between two processes and two stores: the same text on
+    stores built alike in two processes was measured up to three times apart (README.md)."""
+    from atmp_kg.views.engine import run_local
+
+    def lib():
+        return len(run_local(store, text).rows)
+
+    def raw():
+        return sum(1 for _ in store.query(text))
+
+    sides = {"lib": lib, "raw": raw}
+    times: dict[str, list[float]] = {"lib": [], "raw": []}
+    rows = {name: fn() for name, fn in sides.items()}
+    rounds = 0
+    while rounds < reps or (min(sum(t) for t in times.values()) < budget and rounds < most_runs):
+        for name in (("lib", "raw") if rounds % 2 == 0 else ("raw", "lib")):
+            t = time.perf_counter()
+            rows[name] = sides[name]()
+            times[name].append(time.perf_counter() - t)
+        rounds += 1
+        if max(t[-1] for t in times.values()) > slow:
+            break
+    out = {name: {**summary(times[name]), "rows": rows[name]} for name in sides}
+    out["ratio"] = out["lib"]["median"] / out["raw"]["median"] if out["raw"]["median"] else None
+    return out
 
 
 def _digest(results, text) -> str:

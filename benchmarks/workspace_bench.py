@@ -83,40 +83,18 @@ def build(work: Path, files: list[Path], code: str) -> Path:
 
 
 VIEWS_CHILD = r"""
-import json, sys, time
+import json, sys
 import pyoxigraph as ox
-sys.path.insert(0, sys.argv[2])  # benchmarks/, for steps.summary
-from steps import summary
+sys.path.insert(0, sys.argv[2])  # benchmarks/, for steps.alternating
+from steps import alternating
 from atmp_kg.views.catalog import bind, catalog
-from atmp_kg.views.engine import run_local
 spec = json.loads(sys.argv[1])
 store = ox.Store.read_only(spec["store"])
 out = {}
 for name, view in catalog().items():
     params = {p.name: spec["params"][p.name] for p in view.params if p.name in spec["params"]}
-    text = bind(view, params)
-    # One untimed run of each first (the first query of a view on a freshly opened store reads
-    # its blocks from disk); then lib and raw alternate, each going first every other time, so
-    # that a burst of load on a shared machine and the cache hit both alike.
-    times = {"lib": [], "raw": []}
-    rows = {}
-    run_local(store, text)
-    sum(1 for _ in store.query(text))
-    rep = 0
-    # At least reps rounds, and on until each engine used the budget (a 1 ms view timed three
-    # times moved its ratio by 2x between runs), at most most_runs rounds.
-    while rep < spec["reps"] or (min(sum(t) for t in times.values()) < spec["budget_s"] and rep < spec["most_runs"]):
-        for engine in (("lib", "raw") if rep % 2 == 0 else ("raw", "lib")):
-            t = time.perf_counter()
-            if engine == "lib":
-                rows[engine] = len(run_local(store, text).rows)
-            else:
-                rows[engine] = sum(1 for _ in store.query(text))
-            times[engine].append(time.perf_counter() - t)
-        rep += 1
-    res = {e: {**summary(times[e]), "rows": rows[e]} for e in times}
-    res["ratio"] = res["lib"]["median"] / res["raw"]["median"] if res["raw"]["median"] else None
-    out[name] = res
+    out[name] = alternating(store, bind(view, params), reps=spec["reps"], budget=spec["budget_s"],
+                            most_runs=spec["most_runs"])
 print(json.dumps(out))
 """
 

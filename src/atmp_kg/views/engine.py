@@ -168,21 +168,30 @@ def _evaluate(store, text: str, where: str, suspects: list[int]) -> Results:
     append = rows.append
     named, literal = ox.NamedNode, ox.Literal
     string = "http://www.w3.org/2001/XMLSchema#string"
-    # The hot loop of every view: terms are converted inline (the common cases) and through
-    # term_to_json otherwise; a solution iterates its values in variable order.
+    # The hot loop of every view. A term seen before in this result reuses its converted
+    # form (sources, dates and types repeat down a column: citations on the EMA history took
+    # 1.23 s with a new dict per cell, 0.99 s so, against 0.82 s for the bare iteration), so
+    # rows share term dicts and are read-only. New terms are converted inline in the common
+    # cases and through term_to_json otherwise; a solution iterates its values in variable order.
+    seen: dict = {}
+    known = seen.get
     for sol in answer:
         row = {}
         for v, t in zip(variables, sol):
             if t is None:
                 continue
-            kind = type(t)
-            if kind is named:
-                row[v] = {"type": "uri", "value": t.value}
-            elif kind is literal and not t.language:
-                dtype = t.datatype.value
-                row[v] = ({"type": "literal", "value": t.value} if dtype == string
-                          else {"type": "literal", "value": t.value, "datatype": dtype})
-            else:
-                row[v] = term_to_json(t)
+            j = known(t)
+            if j is None:
+                kind = type(t)
+                if kind is named:
+                    j = {"type": "uri", "value": t.value}
+                elif kind is literal and not t.language:
+                    dtype = t.datatype.value
+                    j = ({"type": "literal", "value": t.value} if dtype == string
+                         else {"type": "literal", "value": t.value, "datatype": dtype})
+                else:
+                    j = term_to_json(t)
+                seen[t] = j
+            row[v] = j
         append(row)
     return Results(variables=variables, rows=rows)

@@ -16,6 +16,9 @@ RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 @dataclass
 class Results:
+    """Rows map each bound variable to its term; rows may share one term dict (see
+    engine._evaluate), so a caller that changes a term copies it first."""
+
     variables: list[str]
     rows: list[dict[str, dict]] = field(default_factory=list)
     boolean: bool | None = None
