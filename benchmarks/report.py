@@ -113,7 +113,7 @@ def targets(res: dict) -> list[dict]:
     })
 
     # 1b. (issue 12) every view within 1.5x of the same text in raw pyoxigraph, judged on one
-    # store in one process, the two run alternately (steps._same_store)
+    # store in one process, the two run alternately (steps.alternating)
     worst, unknown = None, []
     for w in big:
         for view, r in steps[w]["views"].items():

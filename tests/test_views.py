@@ -203,3 +203,58 @@ def test_unnumbered_products_never_become_known_atmp_numbers(root):
 
     known = known_atmp_numbers(sorted((root / "data" / "curated").glob("*.ttl")))
     assert known and all(n.startswith("EMEA/H/C/") for n in known), sorted(known)[:5]
+
+
+def test_no_reader_changes_the_term_dicts_that_rows_share(shipped_store):
+    """A result's rows share one dict per distinct term (engine._evaluate), so a reader that
+    changed a term in place would change it in every row and in every later use of a cached
+    result. Every view in every output form, the scorecard in every format and a product card
+    must leave the rows they read exactly as the engine gave them."""
+    import copy
+
+    from atmp_kg.cards.model import build_card
+    from atmp_kg.scorecard.model import build_model, local_runner
+    from atmp_kg.scorecard.render import render
+    from atmp_kg.views import labels, table
+    from atmp_kg.views.catalog import bind, catalog
+    from atmp_kg.views.engine import run_local
+
+    def execute(text, where="query"):
+        return run_local(shipped_store, text, where=where)
+
+    shared = 0
+    for name, view in catalog().items():
+        params = {p.name: "EMEA/H/C/004090" for p in view.params if p.name == "number"}
+        results = run_local(shipped_store, bind(view, params))
+        before = copy.deepcopy(results.rows)
+        cells = [t for row in results.rows for t in row.values()]
+        shared += len(cells) - len({id(t) for t in cells})
+        table.render(results, labels=labels.lookup(results, execute))
+        table.render(results, wide=True)
+        results.to_csv()
+        results.to_json()
+        results.records()
+        results.canonical_rows()
+        results.with_sorted_lists({v: " " for v in results.variables})
+        if results.variables:
+            results.select(results.variables[:1])
+        assert results.rows == before, name
+    assert shared > 1000  # the views do share term dicts, so this test reads shared ones
+
+    runner = local_runner(shipped_store)
+    given = []
+    execute_view = runner._execute
+
+    def recording(text, where):
+        results = execute_view(text, where)
+        given.append((where, results, copy.deepcopy(results.rows)))
+        return results
+
+    runner._execute = recording
+    model = build_model(runner, dt.date(2025, 7, 15), generated="test")
+    for fmt in ("markdown", "json", "html"):
+        render(model, fmt)
+    build_card(runner, "EMEA/H/C/004090", dt.date(2025, 7, 15), generated="test")
+    assert len(given) > 20
+    for where, results, before in given:
+        assert results.rows == before, where
