@@ -214,7 +214,7 @@ def test_no_reader_changes_the_term_dicts_that_rows_share(shipped_store):
 
     from atmp_kg.cards.model import build_card
     from atmp_kg.scorecard.model import build_model, local_runner
-    from atmp_kg.scorecard.render import render
+    from atmp_kg.scorecard.render import FORMATS, render
     from atmp_kg.views import labels, table
     from atmp_kg.views.catalog import bind, catalog
     from atmp_kg.views.engine import run_local
@@ -252,7 +252,7 @@ def test_no_reader_changes_the_term_dicts_that_rows_share(shipped_store):
 
     runner._execute = recording
     model = build_model(runner, dt.date(2025, 7, 15), generated="test")
-    for fmt in ("markdown", "json", "html"):
+    for fmt in FORMATS:
         render(model, fmt)
     build_card(runner, "EMEA/H/C/004090", dt.date(2025, 7, 15), generated="test")
     assert len(given) > 20
